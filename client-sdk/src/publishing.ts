@@ -1,0 +1,67 @@
+import type { types } from 'mediasoup-client';
+import type { MediaSource } from '@classbridge/protocol';
+
+/*
+ * How each source is encoded. Camera: three simulcast layers so the SFU can give
+ * a weak rural link the 180p layer while the projector in town gets 720p.
+ */
+
+export const cameraEncodings: types.RtpEncodingParameters[] = [
+  { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000, scalabilityMode: 'L1T3' },
+  { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000, scalabilityMode: 'L1T3' },
+  { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_200_000, scalabilityMode: 'L1T3' },
+];
+
+/** Slides and blackboard captures: sharp text matters more than motion. */
+export const screenEncodings: types.RtpEncodingParameters[] = [{ maxBitrate: 1_500_000, dtx: true }];
+
+/** In-band FEC rides out loss on rural links; DTX saves bandwidth while a class is quiet. */
+export const microphoneCodecOptions: types.ProducerCodecOptions = { opusFec: true, opusDtx: true, opusStereo: false };
+
+export interface CameraOptions {
+  deviceId?: string;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+}
+
+export interface MicrophoneOptions {
+  deviceId?: string;
+  /** Browser audio processing: on by default because classrooms have loudspeakers, not headsets. */
+  echoCancellation?: boolean;
+  noiseSuppression?: boolean;
+  autoGainControl?: boolean;
+}
+
+export function cameraConstraints(options: CameraOptions = {}): MediaStreamConstraints {
+  return {
+    video: {
+      ...(options.deviceId ? { deviceId: { exact: options.deviceId } } : {}),
+      width: { ideal: options.width ?? 1280 },
+      height: { ideal: options.height ?? 720 },
+      frameRate: { ideal: options.frameRate ?? 24 },
+    },
+  };
+}
+
+export function microphoneConstraints(options: MicrophoneOptions = {}): MediaStreamConstraints {
+  return {
+    audio: {
+      ...(options.deviceId ? { deviceId: { exact: options.deviceId } } : {}),
+      echoCancellation: options.echoCancellation ?? true,
+      noiseSuppression: options.noiseSuppression ?? true,
+      autoGainControl: options.autoGainControl ?? true,
+    },
+  };
+}
+
+export function produceOptions(source: MediaSource, track: MediaStreamTrack): types.ProducerOptions {
+  switch (source) {
+    case 'camera':
+      return { track, encodings: cameraEncodings, appData: { source } };
+    case 'screen':
+      return { track, encodings: screenEncodings, appData: { source } };
+    case 'microphone':
+      return { track, codecOptions: microphoneCodecOptions, appData: { source } };
+  }
+}

@@ -1,0 +1,77 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { demoDistrict } from '@classbridge/seeds';
+import { loadConfig, startServer } from '@classbridge/signaling';
+import type { RunningServer, ServerConfig } from '@classbridge/signaling';
+
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface LocalServer extends RunningServer {
+  adminKey: string;
+  dataDir: string;
+  config: ServerConfig;
+  /** Mints a token through the REST API, as an operator would. */
+  mintToken(lessonId: string, body: Record<string, unknown>): Promise<string>;
+  /** Calls the REST API with the admin key. */
+  api(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** Stops the server and deletes its data directory (unless keepData). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * A real ClassBridge server on loopback with random ports and its own DATA_DIR,
+ * seeded with the demo district. For tests and benchmarks.
+ */
+export async function startLocalServer(env: Record<string, string> = {}, dataDir?: string): Promise<LocalServer> {
+  const dir = dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-')));
+  const config = loadConfig(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      RTC_PORT: '0',
+      RTC_LISTEN_IP: '127.0.0.1',
+      SFU_WORKERS: '1',
+      DEMO: '1',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      TOKEN_SECRET: 'test-token-secret-0123456789-0123456789',
+      DATA_DIR: dir,
+      LOG_LEVEL: process.env['CLASSBRIDGE_TEST_LOG_LEVEL'] ?? 'silent',
+      ...env,
+    },
+    os.availableParallelism(),
+  );
+  const server = await startServer(config, { logger: pino({ level: config.logLevel }), seed: demoDistrict(new Date()) });
+  const api: LocalServer['api'] = async (method, route, body, headers = { 'x-api-key': TEST_ADMIN_KEY }) => {
+    const response = await fetch(`${server.url}${route}`, {
+      method,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (metrics)
+    }
+    return { status: response.status, body: parsed };
+  };
+  return {
+    ...server,
+    adminKey: TEST_ADMIN_KEY,
+    dataDir: dir,
+    config,
+    api,
+    async mintToken(lessonId, body) {
+      const answer = await api('POST', `/api/lessons/${encodeURIComponent(lessonId)}/tokens`, body);
+      if (answer.status !== 201) throw new Error(`mint failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+      return answer.body.token as string;
+    },
+    async stop({ keepData = false } = {}) {
+      await server.close();
+      if (!keepData) await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}

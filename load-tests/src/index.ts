@@ -1,0 +1,3 @@
+export * from './harness/localServer.js';
+export * from './harness/browser.js';
+export * from './harness/pageStats.js';

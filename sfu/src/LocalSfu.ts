@@ -1,0 +1,301 @@
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
+import type { TransportOptions, WireDtlsParameters, WireRtpCapabilities, WireRtpParameters } from '@classbridge/protocol';
+import { TypedEmitter } from './TypedEmitter.js';
+import { WorkerPool } from './WorkerPool.js';
+import { Room } from './Room.js';
+import type { ProducerAppData, SfuPeer } from './SfuPeer.js';
+import { mediaCodecs } from './config.js';
+import type { SfuConfig } from './config.js';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  ConsumerTraffic,
+  ProduceRequest,
+  ProducerSummary,
+  SfuControl,
+  SfuEvents,
+  SfuStats,
+} from './SfuControl.js';
+
+/**
+ * The in-process SFU: a pool of mediasoup workers in this Node process.
+ * The embedded default uses it directly; an SFU node in cluster mode serves it over Redis.
+ */
+export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
+  readonly #config: SfuConfig;
+  readonly #logger: Logger;
+  readonly #pool: WorkerPool;
+  /** Rooms being created or live, keyed by room (lesson) id; a promise so concurrent joins share one router. */
+  readonly #rooms = new Map<string, Promise<Room>>();
+  #closed = false;
+
+  private constructor(config: SfuConfig, logger: Logger, pool: WorkerPool) {
+    super();
+    this.#config = config;
+    this.#logger = logger;
+    this.#pool = pool;
+    pool.on('died', ({ index, pid }) => this.emit('workerDied', { workerIndex: index, pid }));
+  }
+
+  static async start(config: SfuConfig, logger: Logger): Promise<LocalSfu> {
+    const pool = await WorkerPool.start(config, logger);
+    return new LocalSfu(config, logger, pool);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Worker PIDs, for diagnostics and the worker-death test. */
+  workerPids(): number[] {
+    return this.#pool.pids();
+  }
+
+  async getRouterRtpCapabilities(roomId: string): Promise<WireRtpCapabilities> {
+    const room = await this.#room(roomId);
+    return room.router.rtpCapabilities as WireRtpCapabilities;
+  }
+
+  async createTransport(roomId: string, peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions> {
+    const room = await this.#room(roomId);
+    const peer = room.peer(peerId);
+    const transport = await room.router.createWebRtcTransport({
+      webRtcServer: room.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: this.#config.initialAvailableOutgoingBitrate,
+      appData: { peerId, direction },
+    });
+    if (peer.closed) {
+      transport.close();
+      throw new ClassBridgeError(ErrorCode.InvalidState, 'peer left while its transport was being created');
+    }
+    peer.transports.set(transport.id, transport);
+    transport.observer.on('close', () => peer.transports.delete(transport.id));
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
+  }
+
+  async connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: WireDtlsParameters): Promise<void> {
+    const transport = (await this.#peer(roomId, peerId)).transport(transportId);
+    await mediaCall(() => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
+  }
+
+  async restartIce(roomId: string, peerId: string, transportId: string): Promise<TransportOptions['iceParameters']> {
+    const transport = (await this.#peer(roomId, peerId)).transport(transportId);
+    return transport.restartIce();
+  }
+
+  async produce(roomId: string, peerId: string, request: ProduceRequest): Promise<ProducerSummary> {
+    const room = await this.#room(roomId);
+    const peer = this.#existingPeer(room, peerId);
+    const transport = peer.transport(request.transportId);
+    if (transport.appData['direction'] !== 'send') throw new ClassBridgeError(ErrorCode.BadRequest, 'produce needs a send transport');
+    const producer = await mediaCall(() =>
+      transport.produce<ProducerAppData>({
+        kind: request.kind,
+        rtpParameters: request.rtpParameters as types.RtpParameters,
+        paused: request.paused,
+        appData: { peerId, source: request.source },
+      }),
+    );
+    peer.producers.set(producer.id, producer);
+    producer.observer.on('close', () => peer.producers.delete(producer.id));
+    // Closed by its transport, not by closeProducer(): signaling must tell the others.
+    producer.on('transportclose', () => this.emit('producerClosed', { roomId, peerId, producerId: producer.id }));
+    if (producer.kind === 'audio') await room.observeAudio(producer);
+    return summarize(producer);
+  }
+
+  async setProducerPaused(roomId: string, peerId: string, producerId: string, paused: boolean): Promise<void> {
+    const producer = (await this.#peer(roomId, peerId)).producer(producerId);
+    await (paused ? producer.pause() : producer.resume());
+  }
+
+  async closeProducer(roomId: string, peerId: string, producerId: string): Promise<void> {
+    (await this.#peer(roomId, peerId)).producer(producerId).close();
+  }
+
+  async listProducers(roomId: string): Promise<ProducerSummary[]> {
+    const room = await this.#rooms.get(roomId);
+    if (!room) return [];
+    return [...room.peers.values()].flatMap((peer) => [...peer.producers.values()].map(summarize));
+  }
+
+  async consume(roomId: string, peerId: string, request: ConsumeRequest): Promise<ConsumeResult> {
+    const room = await this.#room(roomId);
+    const peer = room.peers.get(peerId);
+    if (!peer) throw new ClassBridgeError(ErrorCode.InvalidState, 'create a recv transport before consuming');
+    const rtpCapabilities = request.rtpCapabilities as types.RtpCapabilities;
+    const producer = this.#findProducer(room, request.producerId);
+    if (producer.appData.peerId === peerId) throw new ClassBridgeError(ErrorCode.BadRequest, 'cannot consume your own producer');
+    if (!room.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+      throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, 'your RTP capabilities cannot receive this producer');
+    }
+    const transport = peer.recvTransport();
+    // Start paused: the client resumes once its consumer is ready, so no keyframe is wasted.
+    const consumer = await mediaCall(() =>
+      transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, appData: { peerId } }),
+    );
+    peer.consumers.set(consumer.id, consumer);
+    consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
+    consumer.on('producerclose', () => this.emit('consumerClosed', { roomId, peerId, consumerId: consumer.id }));
+    return {
+      consumerId: consumer.id,
+      producerId: producer.id,
+      producerPeerId: producer.appData.peerId,
+      source: producer.appData.source,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters as WireRtpParameters,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  async setConsumerPaused(roomId: string, peerId: string, consumerId: string, paused: boolean): Promise<void> {
+    const consumer = (await this.#peer(roomId, peerId)).consumer(consumerId);
+    await (paused ? consumer.pause() : consumer.resume());
+  }
+
+  async setConsumerPreferredLayers(
+    roomId: string,
+    peerId: string,
+    consumerId: string,
+    layers: { spatialLayer: number; temporalLayer?: number },
+  ): Promise<void> {
+    const consumer = (await this.#peer(roomId, peerId)).consumer(consumerId);
+    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return;
+    await consumer.setPreferredLayers(layers);
+  }
+
+  async consumerTraffic(roomId: string, peerId: string): Promise<ConsumerTraffic[]> {
+    const peer = await this.#peer(roomId, peerId);
+    return Promise.all(
+      [...peer.consumers.values()].map(async (consumer) => {
+        const stats = await consumer.getStats();
+        // The first entry is the outbound stream towards this peer.
+        const outbound = stats.find((entry) => entry.type === 'outbound-rtp');
+        return {
+          consumerId: consumer.id,
+          producerId: consumer.producerId,
+          kind: consumer.kind,
+          paused: consumer.paused,
+          producerPaused: consumer.producerPaused,
+          packetCount: outbound?.packetCount ?? 0,
+          byteCount: outbound?.byteCount ?? 0,
+        };
+      }),
+    );
+  }
+
+  async closePeer(roomId: string, peerId: string): Promise<void> {
+    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    room?.closePeer(peerId);
+  }
+
+  async closeRoom(roomId: string): Promise<void> {
+    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    room?.close();
+    this.#rooms.delete(roomId);
+  }
+
+  async stats(): Promise<SfuStats> {
+    const rooms = await Promise.all([...this.#rooms.values()].map((pending) => pending.catch(() => undefined)));
+    const stats: SfuStats = { workers: this.#pool.size, workerRestarts: this.#pool.restarts, rooms: 0, transports: 0, producers: 0, consumers: 0 };
+    for (const room of rooms) {
+      if (!room || room.closed) continue;
+      stats.rooms++;
+      for (const peer of room.peers.values()) {
+        stats.transports += peer.transports.size;
+        stats.producers += peer.producers.size;
+        stats.consumers += peer.consumers.size;
+      }
+    }
+    return stats;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pool.close();
+    this.#rooms.clear();
+    this.removeAllListeners();
+  }
+
+  #room(roomId: string): Promise<Room> {
+    if (this.#closed) return Promise.reject(new ClassBridgeError(ErrorCode.MediaUnavailable, 'SFU is closed'));
+    let pending = this.#rooms.get(roomId);
+    if (!pending) {
+      pending = this.#createRoom(roomId);
+      this.#rooms.set(roomId, pending);
+      pending.catch(() => this.#rooms.delete(roomId));
+    }
+    return pending;
+  }
+
+  async #createRoom(roomId: string): Promise<Room> {
+    let slot;
+    try {
+      slot = this.#pool.leastLoaded();
+    } catch {
+      throw new ClassBridgeError(ErrorCode.MediaUnavailable, 'no media worker is available');
+    }
+    const room = await Room.create(roomId, slot.worker, slot.webRtcServer, mediaCodecs, this.#logger);
+    room.on('closed', ({ reason }) => {
+      this.#rooms.delete(roomId);
+      this.emit('roomClosed', { roomId, reason });
+    });
+    room.on('activeSpeaker', ({ peerId }) => this.emit('activeSpeaker', { roomId, peerId }));
+    room.on('audioLevels', ({ levels }) => this.emit('audioLevels', { roomId, levels }));
+    this.#logger.info({ roomId, worker: slot.index }, 'room created');
+    return room;
+  }
+
+  async #peer(roomId: string, peerId: string): Promise<SfuPeer> {
+    return this.#existingPeer(await this.#room(roomId), peerId);
+  }
+
+  #existingPeer(room: Room, peerId: string): SfuPeer {
+    const peer = room.peers.get(peerId);
+    if (!peer) throw new ClassBridgeError(ErrorCode.NotFound, 'you have no transports in this lesson');
+    return peer;
+  }
+
+  #findProducer(room: Room, producerId: string): types.Producer<ProducerAppData> {
+    for (const peer of room.peers.values()) {
+      const producer = peer.producers.get(producerId);
+      if (producer) return producer;
+    }
+    throw new ClassBridgeError(ErrorCode.NotFound, `no producer ${producerId} in this lesson`);
+  }
+}
+
+function summarize(producer: types.Producer<ProducerAppData>): ProducerSummary {
+  return {
+    producerId: producer.id,
+    peerId: producer.appData.peerId,
+    kind: producer.kind,
+    source: producer.appData.source,
+    paused: producer.paused,
+  };
+}
+
+/** mediasoup throws TypeError/UnsupportedError for parameters it cannot use: that is the client's fault. */
+async function mediaCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ClassBridgeError) throw error;
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'TypeError' || name === 'UnsupportedError' || name === 'Error') {
+      throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, error instanceof Error ? error.message.slice(0, 300) : 'invalid media parameters');
+    }
+    throw error;
+  }
+}

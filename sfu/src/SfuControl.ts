@@ -1,0 +1,112 @@
+import type {
+  MediaSource,
+  TransportOptions,
+  WireDtlsParameters,
+  WireRtpCapabilities,
+  WireRtpParameters,
+} from '@classbridge/protocol';
+import type { TypedEmitter } from './TypedEmitter.js';
+
+/*
+ * The SFU's control interface: what signaling asks of the media plane.
+ *
+ * Everything here is plain JSON in and out and every call is async, so the same
+ * interface can be served in-process (LocalSfu, the embedded default) or by an
+ * SFU node in another process reached over Redis (cluster mode). Rooms are keyed
+ * by lesson id and peers by participant id; the SFU checks that a peer only
+ * touches its own transports, producers and consumers. Roles and floor rules are
+ * signaling's business, not the SFU's.
+ */
+
+export interface ProduceRequest {
+  transportId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  rtpParameters: WireRtpParameters;
+  paused: boolean;
+}
+
+export interface ConsumeRequest {
+  producerId: string;
+  rtpCapabilities: WireRtpCapabilities;
+}
+
+export interface ConsumeResult {
+  consumerId: string;
+  producerId: string;
+  producerPeerId: string;
+  source: MediaSource;
+  kind: 'audio' | 'video';
+  rtpParameters: WireRtpParameters;
+  producerPaused: boolean;
+}
+
+export interface ProducerSummary {
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  paused: boolean;
+}
+
+/** Counters for metrics and capacity reports. */
+export interface SfuStats {
+  workers: number;
+  workerRestarts: number;
+  rooms: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
+/** Per-consumer traffic, for tests and diagnostics. */
+export interface ConsumerTraffic {
+  consumerId: string;
+  producerId: string;
+  kind: 'audio' | 'video';
+  paused: boolean;
+  producerPaused: boolean;
+  packetCount: number;
+  byteCount: number;
+}
+
+export interface SfuEvents extends Record<string, unknown> {
+  /** A room lost its media (its worker died); its peers must rebuild transports. */
+  roomClosed: { roomId: string; reason: 'worker-died' | 'closed' };
+  /** A producer disappeared without the peer asking (e.g. its transport closed). */
+  producerClosed: { roomId: string; peerId: string; producerId: string };
+  /** A consumer closed because its producer went away. */
+  consumerClosed: { roomId: string; peerId: string; consumerId: string };
+  /** Dominant speaker changed (null: silence). */
+  activeSpeaker: { roomId: string; peerId: string | null };
+  /** Loudness of audible peers (dBov, -127..0), a few times per second. */
+  audioLevels: { roomId: string; levels: Array<{ peerId: string; volume: number }> };
+  workerDied: { workerIndex: number; pid: number };
+}
+
+export interface SfuControl extends TypedEmitter<SfuEvents> {
+  /** Router RTP capabilities of a room; creates the room on first use. */
+  getRouterRtpCapabilities(roomId: string): Promise<WireRtpCapabilities>;
+  createTransport(roomId: string, peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions>;
+  connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: WireDtlsParameters): Promise<void>;
+  restartIce(roomId: string, peerId: string, transportId: string): Promise<TransportOptions['iceParameters']>;
+  produce(roomId: string, peerId: string, request: ProduceRequest): Promise<ProducerSummary>;
+  setProducerPaused(roomId: string, peerId: string, producerId: string, paused: boolean): Promise<void>;
+  closeProducer(roomId: string, peerId: string, producerId: string): Promise<void>;
+  listProducers(roomId: string): Promise<ProducerSummary[]>;
+  consume(roomId: string, peerId: string, request: ConsumeRequest): Promise<ConsumeResult>;
+  setConsumerPaused(roomId: string, peerId: string, consumerId: string, paused: boolean): Promise<void>;
+  setConsumerPreferredLayers(
+    roomId: string,
+    peerId: string,
+    consumerId: string,
+    layers: { spatialLayer: number; temporalLayer?: number },
+  ): Promise<void>;
+  consumerTraffic(roomId: string, peerId: string): Promise<ConsumerTraffic[]>;
+  /** Close everything a peer has in a room (leave, disconnect, removal). */
+  closePeer(roomId: string, peerId: string): Promise<void>;
+  closeRoom(roomId: string): Promise<void>;
+  stats(): Promise<SfuStats>;
+  readonly closed: boolean;
+  close(): Promise<void>;
+}

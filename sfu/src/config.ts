@@ -1,0 +1,63 @@
+import os from 'node:os';
+import type { types } from 'mediasoup';
+
+/** How the SFU listens and what it announces. Built from environment variables by the server. */
+export interface SfuConfig {
+  /** mediasoup workers; one per core by default. */
+  numWorkers: number;
+  /** Local IP the WebRtcServers bind to. */
+  listenIp: string;
+  /** Address put in ICE candidates (public IP or hostname behind NAT); the listen IP when absent. */
+  announcedAddress?: string;
+  /**
+   * UDP+TCP port of worker 0's WebRtcServer; worker i uses rtcPort + i.
+   * 0 lets each worker pick a free port (tests).
+   */
+  rtcPort: number;
+  /** Start bitrate estimate for new transports: conservative, rural uplinks are thin. */
+  initialAvailableOutgoingBitrate: number;
+  logLevel: types.WorkerLogLevel;
+}
+
+export function defaultSfuConfig(overrides: Partial<SfuConfig> = {}): SfuConfig {
+  return {
+    numWorkers: os.availableParallelism(),
+    listenIp: '0.0.0.0',
+    rtcPort: 40000,
+    initialAvailableOutgoingBitrate: 600_000,
+    logLevel: 'warn',
+    ...overrides,
+  };
+}
+
+/**
+ * Codecs every lesson router offers.
+ * Opus with in-band FEC and DTX: FEC rides out rural packet loss, DTX saves bandwidth in silent classrooms.
+ * VP8 first (best simulcast support in browsers), H264 for room PCs with hardware encoders.
+ */
+export const mediaCodecs: types.RouterRtpCodecCapability[] = [
+  {
+    kind: 'audio',
+    mimeType: 'audio/opus',
+    clockRate: 48000,
+    channels: 2,
+    parameters: { useinbandfec: 1, usedtx: 1 },
+  },
+  {
+    kind: 'video',
+    mimeType: 'video/VP8',
+    clockRate: 90000,
+    parameters: { 'x-google-start-bitrate': 500 },
+  },
+  {
+    kind: 'video',
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: {
+      'packetization-mode': 1,
+      'profile-level-id': '42e01f',
+      'level-asymmetry-allowed': 1,
+      'x-google-start-bitrate': 500,
+    },
+  },
+];

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/*
+ * The dedicated-classroom domain: a district with schools, their classrooms and
+ * teachers, and lessons that link one main classroom to several remote ones.
+ * Schemas validate REST bodies, seed files and the persisted store alike.
+ */
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1-64 letters, digits, "-" or "_"');
+const name = z.string().trim().min(1).max(200);
+
+export const districtSchema = z.object({ id, name, region: z.string().max(200).default('') });
+export const schoolSchema = z.object({
+  id,
+  districtId: id,
+  name,
+  /** Urban schools host main classrooms; rural ones usually receive. */
+  kind: z.enum(['urban', 'rural']),
+  /** Distance to the district centre: shapes expectations of the link. */
+  distanceKm: z.number().min(0).max(10_000).optional(),
+});
+export const classroomSchema = z.object({ id, schoolId: id, name, capacity: z.number().int().min(1).max(500).optional() });
+export const teacherSchema = z.object({ id, schoolId: id, name, subject: z.string().max(100).default('') });
+
+export const lessonStatusSchema = z.enum(['scheduled', 'live', 'ended']);
+export const lessonSchema = z.object({
+  id,
+  title: name,
+  subject: z.string().max(100).default(''),
+  teacherId: id.nullable().default(null),
+  mainClassroomId: id,
+  remoteClassroomIds: z.array(id).max(64),
+  scheduledStart: z.iso.datetime(),
+  durationMinutes: z.number().int().min(1).max(600).default(45),
+  status: lessonStatusSchema,
+  startedAt: z.iso.datetime().nullable().default(null),
+  endedAt: z.iso.datetime().nullable().default(null),
+  createdAt: z.iso.datetime(),
+});
+
+/** Body of POST /api/lessons. */
+export const createLessonSchema = lessonSchema
+  .pick({ title: true, subject: true, teacherId: true, mainClassroomId: true, remoteClassroomIds: true, scheduledStart: true, durationMinutes: true })
+  .extend({ id: id.optional() })
+  .strict();
+
+export const directorySchema = z.object({
+  districts: z.array(districtSchema),
+  schools: z.array(schoolSchema),
+  classrooms: z.array(classroomSchema),
+  teachers: z.array(teacherSchema),
+  lessons: z.array(lessonSchema),
+});
+
+export type District = z.infer<typeof districtSchema>;
+export type School = z.infer<typeof schoolSchema>;
+export type Classroom = z.infer<typeof classroomSchema>;
+export type Teacher = z.infer<typeof teacherSchema>;
+export type Lesson = z.infer<typeof lessonSchema>;
+export type LessonStatus = z.infer<typeof lessonStatusSchema>;
+export type CreateLessonInput = z.infer<typeof createLessonSchema>;
+export type Directory = z.infer<typeof directorySchema>;
+/** Seed input: the lesson fields a seed may leave out get defaults. */
+export type DirectoryInput = z.input<typeof directorySchema>;

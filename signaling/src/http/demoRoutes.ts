@@ -1,0 +1,43 @@
+import express from 'express';
+import type { Router } from 'express';
+import { z } from 'zod';
+import { roles } from '@classbridge/protocol';
+import type { DirectoryStore } from '../store/DirectoryStore.js';
+import type { TokenIssuer } from './TokenIssuer.js';
+import { validate } from './restApi.js';
+
+const seatSchema = z
+  .object({
+    role: z.enum(roles),
+    classroomId: z.string().min(1).max(64).optional(),
+    displayName: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+
+/**
+ * DEMO=1 only: lets the demo pages pick a seat without an admin key. It mints
+ * tokens for anyone, so it is never mounted outside demo mode.
+ */
+export function demoRoutes(store: DirectoryStore, issuer: TokenIssuer): Router {
+  const router = express.Router();
+  router.get('/lessons', async (_req, res) => {
+    const directory = await store.snapshot();
+    const classroomName = new Map(directory.classrooms.map((c) => [c.id, c.name]));
+    const schoolOf = new Map(directory.classrooms.map((c) => [c.id, directory.schools.find((s) => s.id === c.schoolId)?.name ?? '']));
+    res.json({
+      lessons: directory.lessons
+        .filter((lesson) => lesson.status !== 'ended')
+        .map((lesson) => ({
+          ...lesson,
+          mainClassroom: { id: lesson.mainClassroomId, name: classroomName.get(lesson.mainClassroomId), school: schoolOf.get(lesson.mainClassroomId) },
+          remoteClassrooms: lesson.remoteClassroomIds.map((id) => ({ id, name: classroomName.get(id), school: schoolOf.get(id) })),
+        })),
+    });
+  });
+  router.post('/lessons/:lessonId/seat', async (req, res) => {
+    const seat = validate(seatSchema, req.body ?? {});
+    const { token, claims } = await issuer.issue(String(req.params['lessonId']), { ...seat, ttlSeconds: 4 * 3600 });
+    res.status(201).json({ token, participantId: claims.sub, role: claims.role, displayName: claims.name });
+  });
+  return router;
+}

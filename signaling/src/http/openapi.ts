@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ErrorCode } from '@classbridge/protocol';
+import { createLessonSchema, lessonSchema, classroomSchema, districtSchema, schoolSchema, teacherSchema } from '../domain/schemas.js';
+import { mintTokenSchema } from './schemas.js';
+
+const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
+  'application/json': { schema: z.toJSONSchema(schema, { io, unrepresentable: 'any' }) },
+});
+
+const errorResponse = {
+  description: 'Error with a stable code',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string', enum: Object.values(ErrorCode) }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+};
+
+const lessonId = { name: 'lessonId', in: 'path', required: true, schema: { type: 'string' } };
+const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse, '409': errorResponse };
+const lessonResponse = { '200': { description: 'The lesson', content: json(lessonSchema) }, ...errors };
+
+/** The OpenAPI 3.1 document of the REST API, built from the same zod schemas that validate requests. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'ClassBridge signaling REST API', version: '0.1.0', description: 'Admin API: every /api call needs header x-api-key.' },
+    components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    security: [{ apiKey: [] }],
+    paths: {
+      '/healthz': { get: { security: [], summary: 'Liveness and media worker health', responses: { '200': { description: 'healthy' }, '503': { description: 'no media worker' } } } },
+      '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+      '/api/directory': {
+        get: {
+          summary: 'Districts, schools, classrooms and teachers',
+          responses: {
+            '200': {
+              description: 'The directory',
+              content: json(z.object({ districts: z.array(districtSchema), schools: z.array(schoolSchema), classrooms: z.array(classroomSchema), teachers: z.array(teacherSchema) })),
+            },
+            ...errors,
+          },
+        },
+      },
+      '/api/lessons': {
+        get: {
+          summary: 'List lessons',
+          parameters: [{ name: 'status', in: 'query', schema: { type: 'string', enum: ['scheduled', 'live', 'ended'] } }],
+          responses: { '200': { description: 'Lessons', content: json(z.object({ lessons: z.array(lessonSchema) })) }, ...errors },
+        },
+        post: {
+          summary: 'Schedule a lesson',
+          requestBody: { required: true, content: json(createLessonSchema, 'input') },
+          responses: { '201': { description: 'Created', content: json(lessonSchema) }, ...errors },
+        },
+      },
+      '/api/lessons/{lessonId}': { get: { summary: 'Get a lesson', parameters: [lessonId], responses: lessonResponse } },
+      '/api/lessons/{lessonId}/start': { post: { summary: 'Start a lesson (scheduled → live)', parameters: [lessonId], responses: lessonResponse } },
+      '/api/lessons/{lessonId}/end': { post: { summary: 'End a lesson for everyone', parameters: [lessonId], responses: lessonResponse } },
+      '/api/lessons/{lessonId}/participants': {
+        get: { summary: 'Participants of a live lesson and the floor', parameters: [lessonId], responses: { '200': { description: 'Participants' }, ...errors } },
+      },
+      '/api/lessons/{lessonId}/tokens': {
+        post: {
+          summary: 'Mint an access token (an invitation) for one participant',
+          parameters: [lessonId],
+          requestBody: { required: true, content: json(mintTokenSchema, 'input') },
+          responses: {
+            '201': {
+              description: 'Token',
+              content: json(z.object({ token: z.string(), expiresAt: z.string(), participantId: z.string(), role: z.string(), displayName: z.string() })),
+            },
+            ...errors,
+            '403': errorResponse,
+          },
+        },
+      },
+    },
+  };
+}

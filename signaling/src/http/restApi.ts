@@ -1,0 +1,107 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express from 'express';
+import type { Request, RequestHandler, Router } from 'express';
+import type { ZodType } from 'zod';
+import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
+import { createLessonSchema } from '../domain/schemas.js';
+import type { DirectoryStore } from '../store/DirectoryStore.js';
+import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
+import { lessonQuerySchema, mintTokenSchema } from './schemas.js';
+import type { TokenIssuer } from './TokenIssuer.js';
+
+export interface RestApiOptions {
+  adminApiKey: string;
+  store: DirectoryStore;
+  registry: LiveLessonRegistry;
+  issuer: TokenIssuer;
+}
+
+/** The admin REST API under /api (described in openapi.ts). */
+export function restApi({ adminApiKey, store, registry, issuer }: RestApiOptions): Router {
+  const router = express.Router();
+  router.use(requireApiKey(adminApiKey));
+
+  router.get('/directory', async (_req, res) => {
+    const { lessons: _lessons, ...directory } = await store.snapshot();
+    res.json(directory);
+  });
+
+  router.get('/lessons', async (req, res) => {
+    const query = validate(lessonQuerySchema, req.query);
+    res.json({ lessons: await store.listLessons(query) });
+  });
+
+  router.post('/lessons', async (req, res) => {
+    const lesson = await store.createLesson(validate(createLessonSchema, req.body));
+    res.status(201).json(lesson);
+  });
+
+  router.get('/lessons/:lessonId', async (req, res) => {
+    res.json(await mustGetLesson(store, param(req, 'lessonId')));
+  });
+
+  router.post('/lessons/:lessonId/start', async (req, res) => {
+    res.json(await store.setLessonStatus(param(req, 'lessonId'), 'live'));
+  });
+
+  router.post('/lessons/:lessonId/end', async (req, res) => {
+    const lessonId = param(req, 'lessonId');
+    await mustGetLesson(store, lessonId);
+    await registry.endLesson(lessonId, null);
+    res.json(await mustGetLesson(store, lessonId));
+  });
+
+  router.get('/lessons/:lessonId/participants', async (req, res) => {
+    const lessonId = param(req, 'lessonId');
+    await mustGetLesson(store, lessonId);
+    const live = await registry.find(lessonId);
+    res.json({ participants: live?.participants() ?? [], floor: live?.floorState() ?? { holders: [], raisedHands: [] } });
+  });
+
+  router.post('/lessons/:lessonId/tokens', async (req, res) => {
+    const { token, expiresAt, claims } = await issuer.issue(param(req, 'lessonId'), validate(mintTokenSchema, req.body ?? {}));
+    res.status(201).json({ token, expiresAt, participantId: claims.sub, role: claims.role, displayName: claims.name });
+  });
+
+  router.use((_req, _res, next) => next(new ClassBridgeError(ErrorCode.NotFound, 'no such API route')));
+  return router;
+}
+
+export function validate<T>(schema: ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ClassBridgeError(ErrorCode.BadRequest, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+async function mustGetLesson(store: DirectoryStore, lessonId: string) {
+  const lesson = await store.getLesson(lessonId);
+  if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${lessonId}`);
+  return lesson;
+}
+
+function param(req: Request, name: string): string {
+  const value = req.params[name];
+  if (typeof value !== 'string' || value.length > 64) throw new ClassBridgeError(ErrorCode.BadRequest, `bad ${name}`);
+  return value;
+}
+
+/** `x-api-key: <key>` or `Authorization: Bearer <key>`, compared in constant time. */
+function requireApiKey(expected: string): RequestHandler {
+  const expectedDigest = digest(expected);
+  return (req, _res, next) => {
+    const bearer = req.get('authorization')?.match(/^Bearer (.+)$/)?.[1];
+    const presented = req.get('x-api-key') ?? bearer;
+    if (!presented || !timingSafeEqual(digest(presented), expectedDigest)) {
+      next(new ClassBridgeError(ErrorCode.Unauthorized, 'an admin API key is required (header x-api-key)'));
+      return;
+    }
+    next();
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}

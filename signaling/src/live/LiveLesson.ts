@@ -1,0 +1,465 @@
+import type { Logger } from 'pino';
+import {
+  ClassBridgeError,
+  ErrorCode,
+  canModerate,
+  canPublish,
+  canRaiseHand,
+  isVisible,
+  kindOfSource,
+  needsFloor,
+} from '@classbridge/protocol';
+import type {
+  AccessClaims,
+  ConsumeResponse,
+  FloorState,
+  JoinResponse,
+  LessonView,
+  MediaSource,
+  ProducerInfo,
+  ProducerPauseReason,
+  RequestData,
+  ResponseData,
+  WireRtpCapabilities,
+} from '@classbridge/protocol';
+import type { SfuControl } from '@classbridge/sfu';
+import type { DirectoryStore } from '../store/DirectoryStore.js';
+import type { Lesson } from '../domain/schemas.js';
+import type { LessonChannel } from './LessonChannel.js';
+import { ParticipantRecord } from './ParticipantRecord.js';
+
+interface ProducerRecord extends ProducerInfo {
+  peerId: string;
+  /** Why the server holds it paused; null when live or paused only by its owner. */
+  pauseReason: ProducerPauseReason | null;
+}
+
+export interface LiveLessonOptions {
+  lesson: Lesson;
+  sfu: SfuControl;
+  store: DirectoryStore;
+  channel: LessonChannel;
+  logger: Logger;
+  maxFloorHolders: number;
+}
+
+/**
+ * The live state of one lesson and its rules: who is in, who holds the floor,
+ * which producers exist and why some are paused. All role and floor checks
+ * happen here, on the server, whatever a client's UI shows.
+ */
+export class LiveLesson {
+  readonly lessonId: string;
+  #lesson: Lesson;
+  readonly #sfu: SfuControl;
+  readonly #store: DirectoryStore;
+  readonly #channel: LessonChannel;
+  readonly #logger: Logger;
+  readonly #maxFloorHolders: number;
+  readonly #participants = new Map<string, ParticipantRecord>();
+  readonly #producers = new Map<string, ProducerRecord>();
+  /** Floor holders, earliest grant first. */
+  #floor: string[] = [];
+  #raisedHands: string[] = [];
+  #spotlight: string | null = null;
+  #ended = false;
+
+  constructor(options: LiveLessonOptions) {
+    this.lessonId = options.lesson.id;
+    this.#lesson = options.lesson;
+    this.#sfu = options.sfu;
+    this.#store = options.store;
+    this.#channel = options.channel;
+    this.#logger = options.logger.child({ lessonId: this.lessonId });
+    this.#maxFloorHolders = options.maxFloorHolders;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get connectedCount(): number {
+    let count = 0;
+    for (const record of this.#participants.values()) if (record.connection) count++;
+    return count;
+  }
+
+  /** Enter the lesson; a second connection of the same participant replaces the first. */
+  async join(claims: AccessClaims, connectionId: string, peerId: string, rtpCapabilities: WireRtpCapabilities): Promise<JoinResponse> {
+    this.#assertOpen();
+    let record = this.#participants.get(claims.sub);
+    if (record?.removed) throw new ClassBridgeError(ErrorCode.Forbidden, 'you were removed from this lesson');
+    if (record && record.role !== claims.role) throw new ClassBridgeError(ErrorCode.Conflict, 'this participant joined with another role');
+    if (record?.connection) {
+      const old = record.connection;
+      this.#channel.send(old.connectionId, 'removed', { reason: 'replaced' });
+      this.#channel.disconnect(old.connectionId);
+      await this.#dropConnectionMedia(record);
+    }
+    if (claims.role === 'teacher' && this.#lesson.status === 'scheduled') {
+      this.#lesson = await this.#store.setLessonStatus(this.lessonId, 'live');
+      this.#logger.info('lesson is live');
+    }
+    const isNew = !record;
+    record ??= new ParticipantRecord(claims);
+    record.displayName = claims.name;
+    record.connection = { connectionId, peerId, rtpCapabilities };
+    this.#participants.set(record.participantId, record);
+    if (isVisible(record.role)) this.#channel.broadcast(isNew ? 'participantJoined' : 'participantUpdated', this.#view(record));
+    this.#logger.info({ participantId: record.participantId, role: record.role, rejoin: !isNew }, 'participant joined');
+    return {
+      self: this.#view(record),
+      lesson: this.lessonView(),
+      participants: [...this.#participants.values()]
+        .filter((other) => other !== record && isVisible(other.role))
+        .map((other) => this.#view(other)),
+      producers: [...this.#producers.values()].filter((p) => p.participantId !== record.participantId).map(toInfo),
+      floor: this.floorState(),
+      spotlight: this.#spotlight,
+    };
+  }
+
+  /** The connection went away (leave or disconnect). Role and floor are kept for a rejoin. */
+  async leave(participantId: string, connectionId: string): Promise<void> {
+    const record = this.#participants.get(participantId);
+    if (!record?.connection || record.connection.connectionId !== connectionId) return;
+    await this.#dropConnectionMedia(record);
+    record.connection = null;
+    if (isVisible(record.role)) this.#channel.broadcast('participantLeft', { participantId });
+    this.#logger.info({ participantId }, 'participant left');
+  }
+
+  /** Visible participants, connected or not (REST and consoles). */
+  participants() {
+    return [...this.#participants.values()].filter((record) => isVisible(record.role) && !record.removed).map((record) => this.#view(record));
+  }
+
+  /** The SFU peer of a participant's current connection (diagnostics). */
+  peerIdOf(participantId: string): string | undefined {
+    return this.#participants.get(participantId)?.connection?.peerId;
+  }
+
+  lessonView(): LessonView {
+    const { id, title, status, mainClassroomId, remoteClassroomIds } = this.#lesson;
+    return { id, title, status, mainClassroomId, remoteClassroomIds };
+  }
+
+  floorState(): FloorState {
+    return { holders: [...this.#floor], raisedHands: [...this.#raisedHands] };
+  }
+
+  // ---- media -------------------------------------------------------------
+
+  async createTransport(participantId: string, direction: 'send' | 'recv') {
+    const record = this.#connected(participantId);
+    if (direction === 'send' && !['camera', 'microphone', 'screen'].some((s) => canPublish(record.role, s as MediaSource))) {
+      throw new ClassBridgeError(ErrorCode.Forbidden, `a ${record.role} cannot send media`);
+    }
+    return this.#sfu.createTransport(this.lessonId, record.connection.peerId, direction);
+  }
+
+  async connectTransport(participantId: string, data: RequestData<'connectTransport'>): Promise<void> {
+    const record = this.#connected(participantId);
+    await this.#sfu.connectTransport(this.lessonId, record.connection.peerId, data.transportId, data.dtlsParameters);
+  }
+
+  async restartIce(participantId: string, transportId: string) {
+    const record = this.#connected(participantId);
+    return this.#sfu.restartIce(this.lessonId, record.connection.peerId, transportId);
+  }
+
+  async produce(participantId: string, data: RequestData<'produce'>): Promise<ResponseData<'produce'>> {
+    const record = this.#connected(participantId);
+    if (!canPublish(record.role, data.source)) throw new ClassBridgeError(ErrorCode.Forbidden, `a ${record.role} cannot publish ${data.source}`);
+    if (kindOfSource(data.source) !== data.kind) throw new ClassBridgeError(ErrorCode.BadRequest, `${data.source} is ${kindOfSource(data.source)}`);
+    for (const producer of this.#producers.values()) {
+      if (producer.participantId === participantId && producer.source === data.source) {
+        throw new ClassBridgeError(ErrorCode.Conflict, `you already publish ${data.source}; close it first`);
+      }
+    }
+    // Without the floor a room microphone is accepted but held paused at the SFU: nobody hears it.
+    const heldForFloor = !this.#mayBeLive(record, data.source);
+    const summary = await this.#sfu.produce(this.lessonId, record.connection.peerId, {
+      transportId: data.transportId,
+      kind: data.kind,
+      source: data.source,
+      rtpParameters: data.rtpParameters,
+      paused: heldForFloor || data.paused === true,
+    });
+    const producer: ProducerRecord = {
+      producerId: summary.producerId,
+      participantId,
+      peerId: record.connection.peerId,
+      kind: summary.kind,
+      source: summary.source,
+      paused: summary.paused,
+      pauseReason: heldForFloor ? 'no-floor' : null,
+    };
+    this.#producers.set(producer.producerId, producer);
+    this.#channel.broadcast('producerAdded', toInfo(producer));
+    if (heldForFloor) this.#channel.broadcast('producerPaused', { producerId: producer.producerId, participantId, reason: 'no-floor' });
+    return { producerId: producer.producerId, pausedReason: producer.pauseReason };
+  }
+
+  /** The owner pauses or resumes its own producer; resuming needs the floor where the role requires it. */
+  async setOwnProducerPaused(participantId: string, producerId: string, paused: boolean): Promise<void> {
+    const record = this.#connected(participantId);
+    const producer = this.#ownProducer(participantId, producerId);
+    if (!paused && !this.#mayBeLive(record, producer.source)) {
+      throw new ClassBridgeError(ErrorCode.FloorRequired, 'raise your hand: the teacher must give you the floor first');
+    }
+    await this.#setPaused(producer, paused, paused ? 'owner' : null);
+  }
+
+  async closeProducer(participantId: string, producerId: string): Promise<void> {
+    const record = this.#connected(participantId);
+    const producer = this.#ownProducer(participantId, producerId);
+    await this.#sfu.closeProducer(this.lessonId, record.connection.peerId, producerId);
+    this.#forgetProducer(producer.producerId);
+  }
+
+  async consume(participantId: string, producerId: string): Promise<ConsumeResponse> {
+    const record = this.#connected(participantId);
+    const producer = this.#producers.get(producerId);
+    if (!producer) throw new ClassBridgeError(ErrorCode.NotFound, `no producer ${producerId} in this lesson`);
+    const result = await this.#sfu.consume(this.lessonId, record.connection.peerId, {
+      producerId,
+      rtpCapabilities: record.connection.rtpCapabilities,
+    });
+    return {
+      consumerId: result.consumerId,
+      producerId,
+      participantId: producer.participantId,
+      source: result.source,
+      kind: result.kind,
+      rtpParameters: result.rtpParameters,
+      producerPaused: result.producerPaused,
+    };
+  }
+
+  async setConsumerPaused(participantId: string, consumerId: string, paused: boolean): Promise<void> {
+    const record = this.#connected(participantId);
+    await this.#sfu.setConsumerPaused(this.lessonId, record.connection.peerId, consumerId, paused);
+  }
+
+  async setConsumerPreferredLayers(participantId: string, data: RequestData<'setConsumerPreferredLayers'>): Promise<void> {
+    const record = this.#connected(participantId);
+    const layers = data.temporalLayer === undefined ? { spatialLayer: data.spatialLayer } : { spatialLayer: data.spatialLayer, temporalLayer: data.temporalLayer };
+    await this.#sfu.setConsumerPreferredLayers(this.lessonId, record.connection.peerId, data.consumerId, layers);
+  }
+
+  // ---- floor control and moderation -------------------------------------
+
+  raiseHand(participantId: string): void {
+    const record = this.#connected(participantId);
+    if (!canRaiseHand(record.role)) throw new ClassBridgeError(ErrorCode.Forbidden, `a ${record.role} does not raise a hand`);
+    if (this.#floor.includes(participantId) || this.#raisedHands.includes(participantId)) return;
+    this.#raisedHands.push(participantId);
+    record.handRaised = true;
+    this.#floorChanged(record);
+  }
+
+  lowerHand(participantId: string): void {
+    const record = this.#connected(participantId);
+    if (!this.#raisedHands.includes(participantId)) return;
+    this.#raisedHands = this.#raisedHands.filter((id) => id !== participantId);
+    record.handRaised = false;
+    this.#floorChanged(record);
+  }
+
+  async grantFloor(moderatorId: string, targetId: string): Promise<void> {
+    this.#moderator(moderatorId);
+    const target = this.#target(targetId);
+    if (!canRaiseHand(target.role)) throw new ClassBridgeError(ErrorCode.BadRequest, `a ${target.role} does not take the floor`);
+    if (this.#floor.includes(targetId)) return;
+    // One open room microphone at a time by default: more make echo and howling between loudspeaker rooms.
+    while (this.#floor.length >= this.#maxFloorHolders) {
+      const oldest = this.#floor[0];
+      if (oldest === undefined) break;
+      await this.#revoke(this.#target(oldest));
+    }
+    this.#floor.push(targetId);
+    this.#raisedHands = this.#raisedHands.filter((id) => id !== targetId);
+    target.handRaised = false;
+    for (const producer of this.#producersOf(targetId)) {
+      if (producer.pauseReason === 'no-floor') await this.#setPaused(producer, false, null);
+    }
+    this.#floorChanged(target);
+    this.#logger.info({ participantId: targetId }, 'floor granted');
+  }
+
+  async revokeFloor(moderatorId: string, targetId: string): Promise<void> {
+    this.#moderator(moderatorId);
+    const target = this.#target(targetId);
+    if (!this.#floor.includes(targetId)) return;
+    await this.#revoke(target);
+  }
+
+  async mute(moderatorId: string, targetId: string): Promise<void> {
+    this.#moderator(moderatorId);
+    this.#target(targetId);
+    for (const producer of this.#producersOf(targetId)) {
+      if (producer.kind === 'audio' && !producer.paused) await this.#setPaused(producer, true, 'muted');
+    }
+  }
+
+  async remove(moderatorId: string, targetId: string): Promise<void> {
+    this.#moderator(moderatorId);
+    if (moderatorId === targetId) throw new ClassBridgeError(ErrorCode.BadRequest, 'you cannot remove yourself');
+    const target = this.#target(targetId);
+    target.removed = true;
+    this.#floor = this.#floor.filter((id) => id !== targetId);
+    this.#raisedHands = this.#raisedHands.filter((id) => id !== targetId);
+    if (this.#spotlight === targetId) this.setSpotlight(moderatorId, null);
+    const connection = target.connection;
+    if (connection) {
+      this.#channel.send(connection.connectionId, 'removed', { reason: 'removed' });
+      await this.leave(targetId, connection.connectionId);
+      this.#channel.disconnect(connection.connectionId);
+    }
+    this.#channel.broadcast('floorChanged', this.floorState());
+    this.#logger.info({ participantId: targetId }, 'participant removed');
+  }
+
+  setSpotlight(moderatorId: string, targetId: string | null): void {
+    this.#moderator(moderatorId);
+    if (targetId !== null) this.#target(targetId);
+    this.#spotlight = targetId;
+    this.#channel.broadcast('spotlightChanged', { participantId: targetId });
+  }
+
+  /** Ends the lesson for everyone; `moderatorId` null means an admin ended it over REST. */
+  async end(moderatorId: string | null): Promise<void> {
+    if (moderatorId !== null) this.#moderator(moderatorId);
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#lesson = await this.#store.setLessonStatus(this.lessonId, 'ended');
+    this.#channel.broadcast('lessonEnded', { reason: moderatorId === null ? 'ended-by-admin' : 'ended-by-teacher' });
+    for (const record of this.#participants.values()) {
+      if (record.connection) this.#channel.disconnect(record.connection.connectionId);
+      record.connection = null;
+    }
+    this.#producers.clear();
+    await this.#sfu.closeRoom(this.lessonId);
+    this.#logger.info('lesson ended');
+  }
+
+  // ---- events from the SFU ------------------------------------------------
+
+  /** A producer vanished with its transport. */
+  onProducerClosed(producerId: string): void {
+    this.#forgetProducer(producerId);
+  }
+
+  onConsumerClosed(peerId: string, consumerId: string): void {
+    const record = this.#byPeer(peerId);
+    if (record?.connection) this.#channel.send(record.connection.connectionId, 'consumerClosed', { consumerId });
+  }
+
+  onActiveSpeaker(peerId: string | null): void {
+    const participantId = peerId === null ? null : (this.#byPeer(peerId)?.participantId ?? null);
+    this.#channel.broadcast('activeSpeaker', { participantId });
+  }
+
+  onAudioLevels(levels: Array<{ peerId: string; volume: number }>): void {
+    const mapped = levels.flatMap(({ peerId, volume }) => {
+      const record = this.#byPeer(peerId);
+      return record ? [{ participantId: record.participantId, volume }] : [];
+    });
+    this.#channel.broadcast('audioLevels', { levels: mapped });
+  }
+
+  /** The media room is gone (worker died): producers are lost, clients must rebuild transports. */
+  onMediaReset(reason: string): void {
+    for (const producerId of [...this.#producers.keys()]) this.#forgetProducer(producerId);
+    this.#channel.broadcast('mediaReset', { reason });
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  #assertOpen(): void {
+    if (this.#ended || this.#lesson.status === 'ended') throw new ClassBridgeError(ErrorCode.InvalidState, 'the lesson has ended');
+  }
+
+  #connected(participantId: string): ParticipantRecord & { connection: NonNullable<ParticipantRecord['connection']> } {
+    this.#assertOpen();
+    const record = this.#participants.get(participantId);
+    if (!record?.connection) throw new ClassBridgeError(ErrorCode.NotJoined, 'join the lesson first');
+    return record as ParticipantRecord & { connection: NonNullable<ParticipantRecord['connection']> };
+  }
+
+  #moderator(participantId: string): ParticipantRecord {
+    const record = this.#connected(participantId);
+    if (!canModerate(record.role)) throw new ClassBridgeError(ErrorCode.Forbidden, 'only the teacher can do this');
+    return record;
+  }
+
+  #target(participantId: string): ParticipantRecord {
+    const record = this.#participants.get(participantId);
+    if (!record || record.removed || !isVisible(record.role)) throw new ClassBridgeError(ErrorCode.NotFound, `no participant ${participantId}`);
+    return record;
+  }
+
+  #byPeer(peerId: string): ParticipantRecord | undefined {
+    for (const record of this.#participants.values()) if (record.connection?.peerId === peerId) return record;
+    return undefined;
+  }
+
+  #ownProducer(participantId: string, producerId: string): ProducerRecord {
+    const producer = this.#producers.get(producerId);
+    if (!producer || producer.participantId !== participantId) throw new ClassBridgeError(ErrorCode.NotFound, `no producer ${producerId} of yours`);
+    return producer;
+  }
+
+  #producersOf(participantId: string): ProducerRecord[] {
+    return [...this.#producers.values()].filter((producer) => producer.participantId === participantId);
+  }
+
+  #mayBeLive(record: ParticipantRecord, source: MediaSource): boolean {
+    return !needsFloor(record.role, source) || this.#floor.includes(record.participantId);
+  }
+
+  #view(record: ParticipantRecord) {
+    return record.view(this.#floor.includes(record.participantId));
+  }
+
+  async #setPaused(producer: ProducerRecord, paused: boolean, reason: ProducerPauseReason | null): Promise<void> {
+    await this.#sfu.setProducerPaused(this.lessonId, producer.peerId, producer.producerId, paused);
+    producer.paused = paused;
+    producer.pauseReason = paused ? reason : null;
+    if (paused) {
+      this.#channel.broadcast('producerPaused', { producerId: producer.producerId, participantId: producer.participantId, reason: reason ?? 'owner' });
+    } else {
+      this.#channel.broadcast('producerResumed', { producerId: producer.producerId, participantId: producer.participantId });
+    }
+  }
+
+  async #revoke(target: ParticipantRecord): Promise<void> {
+    this.#floor = this.#floor.filter((id) => id !== target.participantId);
+    for (const producer of this.#producersOf(target.participantId)) {
+      if (needsFloor(target.role, producer.source) && !producer.paused) await this.#setPaused(producer, true, 'no-floor');
+    }
+    this.#floorChanged(target);
+    this.#logger.info({ participantId: target.participantId }, 'floor revoked');
+  }
+
+  #floorChanged(record: ParticipantRecord): void {
+    this.#channel.broadcast('floorChanged', this.floorState());
+    this.#channel.broadcast('participantUpdated', this.#view(record));
+  }
+
+  async #dropConnectionMedia(record: ParticipantRecord): Promise<void> {
+    if (!record.connection) return;
+    for (const producer of this.#producersOf(record.participantId)) this.#forgetProducer(producer.producerId);
+    await this.#sfu.closePeer(this.lessonId, record.connection.peerId);
+  }
+
+  #forgetProducer(producerId: string): void {
+    if (this.#producers.delete(producerId)) this.#channel.broadcast('producerRemoved', { producerId });
+  }
+}
+
+function toInfo(producer: ProducerRecord): ProducerInfo {
+  const { producerId, participantId, kind, source, paused } = producer;
+  return { producerId, participantId, kind, source, paused };
+}

@@ -1,0 +1,36 @@
+import os from 'node:os';
+import { demoDistrict } from '@classbridge/seeds';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startServer } from './server.js';
+
+/** Entry point: configuration from the environment, graceful shutdown on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, os.availableParallelism());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, { logger, ...(config.demo ? { seed: demoDistrict(new Date()) } : {}) });
+  if (config.demo) logger.info(`demo: open ${server.url}/ in a browser`);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`ClassBridge failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SfuControl } from '@classbridge/sfu';
+
+/** Prometheus metrics of one signaling process (served at GET /metrics). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'method' | 'outcome'>;
+  readonly requestSeconds: Histogram<'method'>;
+  readonly rejectedConnections: Counter<'code'>;
+  readonly connectedSockets: Gauge;
+
+  constructor(sfu: SfuControl, liveLessons: () => number) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'classbridge_' });
+    this.requests = new Counter({
+      name: 'classbridge_signaling_requests_total',
+      help: 'Signaling requests by method and outcome (ok or an error code).',
+      labelNames: ['method', 'outcome'],
+      registers: [this.registry],
+    });
+    this.requestSeconds = new Histogram({
+      name: 'classbridge_signaling_request_seconds',
+      help: 'Time to answer a signaling request.',
+      labelNames: ['method'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.rejectedConnections = new Counter({
+      name: 'classbridge_signaling_rejected_connections_total',
+      help: 'Socket connections refused before reaching a lesson, by error code.',
+      labelNames: ['code'],
+      registers: [this.registry],
+    });
+    this.connectedSockets = new Gauge({
+      name: 'classbridge_signaling_connected_sockets',
+      help: 'Authenticated socket.io connections.',
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'classbridge_live_lessons',
+      help: 'Lessons with live state in this process.',
+      registers: [this.registry],
+      collect() {
+        this.set(liveLessons());
+      },
+    });
+    const sfuGauge = new Gauge({
+      name: 'classbridge_sfu_objects',
+      help: 'mediasoup objects by type (workers, rooms, transports, producers, consumers) and worker restarts.',
+      labelNames: ['type'],
+      registers: [this.registry],
+      async collect() {
+        const stats = await sfu.stats();
+        for (const [type, value] of Object.entries(stats)) this.set({ type }, value);
+      },
+    });
+    void sfuGauge;
+  }
+}

@@ -1,0 +1,32 @@
+import { ClassBridgeError, ErrorCode, MAX_REQUEST_BYTES, isRequestMethod, requestSchemas } from '@classbridge/protocol';
+import type { RequestData, RequestMethod } from '@classbridge/protocol';
+
+export interface ParsedRequest<M extends RequestMethod = RequestMethod> {
+  method: M;
+  data: RequestData<M>;
+}
+
+/** Validates an incoming request envelope and its data against the shared schema; throws ClassBridgeError. */
+export function parseRequest(envelope: unknown): ParsedRequest {
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
+    throw new ClassBridgeError(ErrorCode.BadRequest, 'a request is an object { method, data }');
+  }
+  let size: number;
+  try {
+    size = Buffer.byteLength(JSON.stringify(envelope));
+  } catch {
+    throw new ClassBridgeError(ErrorCode.BadRequest, 'the request is not JSON');
+  }
+  if (size > MAX_REQUEST_BYTES) throw new ClassBridgeError(ErrorCode.PayloadTooLarge, `requests are limited to ${MAX_REQUEST_BYTES} bytes`);
+  const { method, data } = envelope as { method?: unknown; data?: unknown };
+  if (!isRequestMethod(method)) {
+    throw new ClassBridgeError(ErrorCode.UnknownMethod, `unknown method ${JSON.stringify(String(method)).slice(0, 80)}`);
+  }
+  const parsed = requestSchemas[method].safeParse(data ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'data';
+    throw new ClassBridgeError(ErrorCode.BadRequest, `${method}: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return { method, data: parsed.data } as ParsedRequest;
+}

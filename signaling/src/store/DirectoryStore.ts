@@ -1,0 +1,22 @@
+import type { Classroom, CreateLessonInput, Directory, DirectoryInput, Lesson, LessonStatus, School } from '../domain/schemas.js';
+
+/**
+ * Where districts, schools, classrooms, teachers and lessons live.
+ * The embedded default keeps them in a JSON file under DATA_DIR (JsonFileDirectoryStore);
+ * a cluster keeps them in a shared store behind this same interface.
+ */
+export interface DirectoryStore {
+  snapshot(): Promise<Directory>;
+  isEmpty(): Promise<boolean>;
+  /** Adds seed data; entries whose id exists already are left as they are. */
+  importDirectory(input: DirectoryInput): Promise<void>;
+  getSchool(id: string): Promise<School | undefined>;
+  getClassroom(id: string): Promise<Classroom | undefined>;
+  listLessons(filter?: { status?: LessonStatus }): Promise<Lesson[]>;
+  getLesson(id: string): Promise<Lesson | undefined>;
+  /** Validates references; throws ClassBridgeError NOT_FOUND/CONFLICT/BAD_REQUEST. */
+  createLesson(input: CreateLessonInput): Promise<Lesson>;
+  /** Moves a lesson along scheduled → live → ended; throws INVALID_STATE otherwise. */
+  setLessonStatus(id: string, status: 'live' | 'ended'): Promise<Lesson>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,189 @@
+import { pino } from 'pino';
+import { ErrorCode } from '@classbridge/protocol';
+import type { AccessClaims, NotificationMap, NotificationMethod, Role } from '@classbridge/protocol';
+import { LiveLesson } from '../src/live/LiveLesson.js';
+import type { LessonChannel } from '../src/live/LessonChannel.js';
+import type { DirectoryStore } from '../src/store/DirectoryStore.js';
+import type { Lesson } from '../src/domain/schemas.js';
+import { FakeSfu } from './support/FakeSfu.js';
+
+const lesson: Lesson = {
+  id: 'L1', title: 'Music', subject: '', teacherId: null, mainClassroomId: 'main', remoteClassroomIds: ['a', 'b'],
+  scheduledStart: '2026-11-23T08:00:00.000Z', durationMinutes: 40, status: 'scheduled', startedAt: null, endedAt: null, createdAt: '2026-11-23T07:00:00.000Z',
+};
+
+class RecordingChannel implements LessonChannel {
+  readonly sent: Array<{ to: string; method: NotificationMethod; data: unknown }> = [];
+  readonly disconnected: string[] = [];
+  broadcast<M extends NotificationMethod>(method: M, data: NotificationMap[M]) {
+    this.sent.push({ to: '*', method, data });
+  }
+  send<M extends NotificationMethod>(connectionId: string, method: M, data: NotificationMap[M]) {
+    this.sent.push({ to: connectionId, method, data });
+  }
+  disconnect(connectionId: string) {
+    this.disconnected.push(connectionId);
+  }
+  last<M extends NotificationMethod>(method: M): NotificationMap[M] | undefined {
+    return this.sent.filter((entry) => entry.method === method).at(-1)?.data as NotificationMap[M] | undefined;
+  }
+}
+
+function setup(maxFloorHolders = 1) {
+  const sfu = new FakeSfu();
+  const channel = new RecordingChannel();
+  let current = lesson;
+  const store = {
+    setLessonStatus: async (_id: string, status: 'live' | 'ended') => (current = { ...current, status }),
+  } as unknown as DirectoryStore;
+  const live = new LiveLesson({ lesson, sfu, store, channel, logger: pino({ level: 'silent' }), maxFloorHolders });
+  let n = 0;
+  const join = async (sub: string, role: Role) => {
+    const claims: AccessClaims = { sub, lessonId: 'L1', role, name: sub };
+    const connection = `socket-${sub}-${++n}`;
+    const response = await live.join(claims, connection, `peer-${sub}-${n}`, { codecs: [] });
+    return { connection, response };
+  };
+  const mic = (sub: string) => live.produce(sub, { transportId: 't', kind: 'audio', source: 'microphone', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000 }] } });
+  return { sfu, channel, live, join, mic, status: () => current.status };
+}
+
+function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
+  const run = typeof promise === 'function' ? Promise.resolve().then(promise) : promise;
+  return run.then(
+    () => undefined,
+    (error: { code?: string }) => error.code,
+  );
+}
+
+describe('LiveLesson', () => {
+  it('the teacher joining makes a scheduled lesson live', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    expect(t.status()).toBe('live');
+  });
+
+  it('holds a remote classroom microphone paused at the SFU until the floor is granted', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    await t.join('room-a', 'classroom');
+    const { producerId, pausedReason } = await t.mic('room-a');
+    expect(pausedReason).toBe('no-floor');
+    expect(t.sfu.producers.get(producerId)?.paused).toBe(true);
+
+    expect(await codeOf(t.live.setOwnProducerPaused('room-a', producerId, false))).toBe(ErrorCode.FloorRequired);
+    expect(t.sfu.producers.get(producerId)?.paused).toBe(true);
+
+    t.live.raiseHand('room-a');
+    expect(t.live.floorState().raisedHands).toEqual(['room-a']);
+    await t.live.grantFloor('teacher', 'room-a');
+    expect(t.sfu.producers.get(producerId)?.paused).toBe(false);
+    expect(t.live.floorState()).toEqual({ holders: ['room-a'], raisedHands: [] });
+    expect(t.channel.last('producerResumed')).toEqual({ producerId, participantId: 'room-a' });
+
+    await t.live.revokeFloor('teacher', 'room-a');
+    expect(t.sfu.producers.get(producerId)?.paused).toBe(true);
+    expect(t.channel.last('producerPaused')).toMatchObject({ producerId, reason: 'no-floor' });
+  });
+
+  it('gives the floor to one classroom at a time by default (echo control)', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    await t.join('room-a', 'classroom');
+    await t.join('room-b', 'classroom');
+    const a = await t.mic('room-a');
+    const b = await t.mic('room-b');
+    await t.live.grantFloor('teacher', 'room-a');
+    await t.live.grantFloor('teacher', 'room-b');
+    expect(t.live.floorState().holders).toEqual(['room-b']);
+    expect(t.sfu.producers.get(a.producerId)?.paused).toBe(true);
+    expect(t.sfu.producers.get(b.producerId)?.paused).toBe(false);
+  });
+
+  it('allows several floor holders when configured', async () => {
+    const t = setup(2);
+    await t.join('teacher', 'teacher');
+    await t.join('room-a', 'classroom');
+    await t.join('room-b', 'classroom');
+    await t.live.grantFloor('teacher', 'room-a');
+    await t.live.grantFloor('teacher', 'room-b');
+    expect(t.live.floorState().holders).toEqual(['room-a', 'room-b']);
+  });
+
+  it('enforces roles on the server', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    await t.join('room-a', 'classroom');
+    await t.join('watcher', 'observer');
+    expect(await codeOf(t.live.produce('watcher', { transportId: 't', kind: 'video', source: 'camera', rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }] } }))).toBe(ErrorCode.Forbidden);
+    expect(await codeOf(t.live.createTransport('watcher', 'send'))).toBe(ErrorCode.Forbidden);
+    expect(await codeOf(t.live.produce('room-a', { transportId: 't', kind: 'video', source: 'screen', rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }] } }))).toBe(ErrorCode.Forbidden);
+    expect(await codeOf(t.live.grantFloor('room-a', 'room-a'))).toBe(ErrorCode.Forbidden);
+    expect(await codeOf(t.live.mute('watcher', 'teacher'))).toBe(ErrorCode.Forbidden);
+    expect(await codeOf(() => t.live.setSpotlight('room-a', 'room-a'))).toBe(ErrorCode.Forbidden);
+    expect(await codeOf(t.live.end('room-a'))).toBe(ErrorCode.Forbidden);
+    expect(await codeOf(() => t.live.raiseHand('watcher'))).toBe(ErrorCode.Forbidden);
+  });
+
+  it('restores role and floor when a classroom rejoins, replacing the old connection', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    const first = await t.join('room-a', 'classroom');
+    await t.live.grantFloor('teacher', 'room-a');
+    await t.live.leave('room-a', first.connection);
+    const again = await t.join('room-a', 'classroom');
+    expect(again.response.self).toMatchObject({ role: 'classroom', hasFloor: true, connected: true });
+    const { pausedReason } = await t.mic('room-a');
+    expect(pausedReason).toBeNull();
+
+    const third = await t.join('room-a', 'classroom');
+    expect(t.channel.disconnected).toContain(again.connection);
+    expect(t.channel.sent).toContainEqual({ to: again.connection, method: 'removed', data: { reason: 'replaced' } });
+    // A late leave of the replaced connection must not touch the new one.
+    await t.live.leave('room-a', again.connection);
+    expect(t.live.participants().find((p) => p.participantId === 'room-a')?.connected).toBe(true);
+    expect(third.response.self.hasFloor).toBe(true);
+  });
+
+  it('mutes, removes (and keeps out) and spotlights', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    const a = await t.join('room-a', 'classroom');
+    await t.live.grantFloor('teacher', 'room-a');
+    const { producerId } = await t.mic('room-a');
+    await t.live.mute('teacher', 'room-a');
+    expect(t.sfu.producers.get(producerId)?.paused).toBe(true);
+    expect(t.channel.last('producerPaused')).toMatchObject({ producerId, reason: 'muted' });
+    // Holding the floor, the classroom may unmute itself again.
+    await t.live.setOwnProducerPaused('room-a', producerId, false);
+    expect(t.sfu.producers.get(producerId)?.paused).toBe(false);
+
+    t.live.setSpotlight('teacher', 'room-a');
+    expect(t.channel.last('spotlightChanged')).toEqual({ participantId: 'room-a' });
+    await t.live.remove('teacher', 'room-a');
+    expect(t.channel.disconnected).toContain(a.connection);
+    expect(t.live.floorState().holders).toEqual([]);
+    expect(t.channel.last('spotlightChanged')).toEqual({ participantId: null });
+    expect(await codeOf(t.join('room-a', 'classroom'))).toBe(ErrorCode.Forbidden);
+  });
+
+  it('ends the lesson for everyone and refuses later joins', async () => {
+    const t = setup();
+    const teacher = await t.join('teacher', 'teacher');
+    const a = await t.join('room-a', 'classroom');
+    await t.live.end('teacher');
+    expect(t.status()).toBe('ended');
+    expect(t.channel.last('lessonEnded')).toEqual({ reason: 'ended-by-teacher' });
+    expect(t.channel.disconnected).toEqual(expect.arrayContaining([teacher.connection, a.connection]));
+    expect(await codeOf(t.join('room-b', 'classroom'))).toBe(ErrorCode.InvalidState);
+  });
+
+  it('tells everyone to rebuild media when the SFU room is lost', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    const { producerId } = await t.mic('teacher');
+    t.live.onMediaReset('worker-died');
+    expect(t.channel.last('producerRemoved')).toEqual({ producerId });
+    expect(t.channel.last('mediaReset')).toEqual({ reason: 'worker-died' });
+  });
+});
