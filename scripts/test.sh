@@ -6,4 +6,10 @@ cd "$(dirname "$0")/.."
 export NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning"
 npm run --silent build
 npx tsc -p tsconfig.test.json
-npx jest --selectProjects unit integration e2e --runInBand "$@"
+summary=$(mktemp)
+status=0
+npx jest --selectProjects unit integration e2e --runInBand --json --outputFile="$summary" "$@" || status=$?
+# One plain closing line for CI: "N passed, N failed".
+node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$summary" || true
+rm -f "$summary"
+exit "$status"
