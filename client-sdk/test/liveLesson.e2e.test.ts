@@ -16,7 +16,8 @@ describe('live lesson in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startLocalServer();
+    // Bind media to the wildcard address, as production does, announcing loopback.
+    server = await startLocalServer({ RTC_LISTEN_IP: '0.0.0.0', RTC_ANNOUNCED_IP: '127.0.0.1' });
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
+import { resolveAnnouncedAddress } from './config.js';
 import type { SfuConfig } from './config.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
@@ -81,7 +82,8 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   async #startWorker(index: number): Promise<void> {
     const worker = await mediasoup.createWorker({ logLevel: this.#config.logLevel });
     const port = this.#config.rtcPort === 0 ? undefined : this.#config.rtcPort + index;
-    const listen = { ip: this.#config.listenIp, announcedAddress: this.#config.announcedAddress, port };
+    const announcedAddress = resolveAnnouncedAddress(this.#config);
+    const listen = { ip: this.#config.listenIp, ...(announcedAddress ? { announcedAddress } : {}), port };
     let webRtcServer: types.WebRtcServer;
     try {
       // UDP first; TCP on the same port for school firewalls that drop UDP.
@@ -102,7 +104,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
       router.observer.on('close', () => slot.routers--);
     });
     worker.on('died', (error) => this.#onDied(slot, error));
-    this.#logger.info({ index, pid: worker.pid, port: port ?? 'random' }, 'mediasoup worker started');
+    this.#logger.info({ index, pid: worker.pid, port: port ?? 'random', announcedAddress: announcedAddress ?? this.#config.listenIp }, 'mediasoup worker started');
   }
 
   #onDied(slot: PooledWorker, error: Error): void {

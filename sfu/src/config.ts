@@ -31,6 +31,24 @@ export function defaultSfuConfig(overrides: Partial<SfuConfig> = {}): SfuConfig 
 }
 
 /**
+ * The address to put in ICE candidates. A wildcard listen address (0.0.0.0) is
+ * no address a browser can reach, so without RTC_ANNOUNCED_IP we announce the
+ * first non-loopback IPv4 address (a school's private network), else loopback.
+ */
+export function resolveAnnouncedAddress(
+  config: Pick<SfuConfig, 'listenIp' | 'announcedAddress'>,
+  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
+): string | undefined {
+  if (config.announcedAddress) return config.announcedAddress;
+  if (config.listenIp !== '0.0.0.0' && config.listenIp !== '::') return undefined;
+  for (const entries of Object.values(interfaces)) {
+    const lan = entries?.find((entry) => entry.family === 'IPv4' && !entry.internal);
+    if (lan) return lan.address;
+  }
+  return '127.0.0.1';
+}
+
+/**
  * Codecs every lesson router offers.
  * Opus with in-band FEC and DTX: FEC rides out rural packet loss, DTX saves bandwidth in silent classrooms.
  * VP8 first (best simulcast support in browsers), H264 for room PCs with hardware encoders.

@@ -32,7 +32,7 @@ function showFloor(self) {
   status.handRaised = self.handRaised;
   const banner = $('floor');
   banner.className = `floor-banner ${self.hasFloor ? 'on' : 'off'}`;
-  banner.textContent = self.hasFloor ? '🎤 You have the floor · 正在发言' : self.handRaised ? '✋ Hand raised · 已举手，等待老师' : 'Listening · 听课中';
+  banner.textContent = self.hasFloor ? 'You have the floor · 正在发言' : self.handRaised ? 'Hand raised · 已举手，等待老师' : 'Listening · 听课中';
   $('hand').textContent = self.handRaised ? 'Lower hand 放下' : 'Raise hand 举手';
   $('hand').disabled = self.hasFloor || !['classroom', 'student'].includes(self.role);
 }

@@ -46,9 +46,9 @@ function render() {
       const badges = [
         `<span class="badge">${escapeHtml(p.role)}</span>`,
         p.connected ? '' : '<span class="badge">offline</span>',
-        floor.raisedHands.includes(p.participantId) ? '<span class="badge hand">✋ hand</span>' : '',
-        floor.holders.includes(p.participantId) ? '<span class="badge floor">🎤 floor</span>' : '',
-        spotlight === p.participantId ? '<span class="badge">★ spotlight</span>' : '',
+        floor.raisedHands.includes(p.participantId) ? '<span class="badge hand">举手 hand</span>' : '',
+        floor.holders.includes(p.participantId) ? '<span class="badge floor">发言 floor</span>' : '',
+        spotlight === p.participantId ? '<span class="badge">聚焦 spotlight</span>' : '',
       ].join(' ');
       const id = escapeHtml(p.participantId);
       const floorButton = floor.holders.includes(p.participantId)

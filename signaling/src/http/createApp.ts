@@ -57,6 +57,7 @@ export function createApp(options: AppOptions): Express {
     app.use('/demo', demoRoutes(options.store, options.issuer));
     app.use('/sdk', express.static(sdkBundleDir()));
     app.use(express.static(publicDir));
+    app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   }
   app.use((_req, _res, next) => next(new ClassBridgeError(ErrorCode.NotFound, 'not found')));
   app.use(errorHandler(logger));
