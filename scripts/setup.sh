@@ -39,7 +39,9 @@ lock_sha=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sha" ]; then
   echo "[setup] node_modules matches package-lock.json"
 else
-  MEDIASOUP_WORKER_BIN=skip npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: npm 11 leaves other platforms' optional binaries (@swc/core-*) out of the
+  # lock file and npm ci then refuses it; install still follows the lock for everything it lists.
+  MEDIASOUP_WORKER_BIN=skip npm install --no-audit --no-fund --loglevel=error
   echo "$lock_sha" > "$stamp"
 fi
 
