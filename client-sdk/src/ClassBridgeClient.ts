@@ -93,6 +93,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   readonly #remote = new Map<string, RemoteTrack & { consumer: types.Consumer }>();
   /** Producers the server created paused (a room mic without the floor), until produce() returns. */
   readonly #heldByServer = new Map<string, ProducerPauseReason>();
+  /** Set while the recv transport is being built: producers announced meanwhile. */
+  #pendingProducers: Map<string, ProducerInfo> | null = null;
   #state: ConnectionState = 'new';
   #joinInfo: JoinResponse | null = null;
   #setup: Promise<JoinResponse> | null = null;
@@ -239,31 +241,55 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   // ---- internals ----------------------------------------------------------
 
-  async #setupMedia(): Promise<JoinResponse> {
+  /**
+   * Builds the media path: Device, (join or resync), recv transport, consumers, our producers.
+   * `sync` keeps the joined session and only rebuilds media (after the SFU lost the room).
+   */
+  async #setupMedia(mode: 'join' | 'sync' = 'join'): Promise<JoinResponse> {
     await this.#waitConnected();
     const { rtpCapabilities } = await this.#signaling.request('getRouterRtpCapabilities', {});
     const device = new Device();
     await device.load({ routerRtpCapabilities: rtpCapabilities as types.RtpCapabilities });
     this.#device = device;
-    const join = await this.#signaling.request('join', { rtpCapabilities: device.rtpCapabilities as never });
-    this.#joinInfo = join;
+    // Producers announced from here until the recv transport exists are queued, not lost.
+    this.#pendingProducers = new Map();
+    const state =
+      mode === 'join'
+        ? await this.#signaling.request('join', { rtpCapabilities: device.rtpCapabilities as never })
+        : await this.#signaling.request('sync', {});
+    this.#joinInfo = state;
     this.#recvTransport = await this.#createTransport('recv');
-    await Promise.all(join.producers.map((producer) => this.#consume(producer)));
+    const pending = this.#pendingProducers;
+    this.#pendingProducers = null;
+    for (const producer of state.producers) pending.set(producer.producerId, producer);
+    await Promise.all([...pending.values()].map((producer) => this.#consume(producer)));
     for (const [source, published] of this.#published) await this.#produce(source, published);
     this.#setState('connected');
-    return join;
+    return state;
   }
 
-  /** After a reconnect or a media reset: throw away media state and join again with the same tracks. */
-  async #rejoin(reason: string): Promise<void> {
+  /**
+   * After a reconnect (new socket: join again) or a media reset (same session: resync),
+   * throw away media state and rebuild with the same tracks, retrying while the SFU recovers.
+   */
+  async #rejoin(reason: 'reconnected' | 'media-reset'): Promise<void> {
     this.#dropMedia();
     this.#setState('reconnecting', reason);
-    this.#setup = this.#setupMedia();
-    try {
-      await this.#setup;
-    } catch (error) {
-      this.#setup = null;
-      this.#setState('failed', error instanceof Error ? error.message : String(error));
+    for (let attempt = 1; attempt <= 8 && !this.#closed; attempt++) {
+      this.#setup = this.#setupMedia(reason === 'reconnected' ? 'join' : 'sync');
+      try {
+        await this.#setup;
+        return;
+      } catch (error) {
+        this.#dropMedia();
+        this.emit('error', toErrorBody(error));
+        if (attempt === 8) {
+          this.#setup = null;
+          this.#setState('failed', error instanceof Error ? error.message : String(error));
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
+      }
     }
   }
 
@@ -344,7 +370,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     } catch (error) {
       // The producer may have gone meanwhile; anything else is worth surfacing.
       if (error instanceof ClassBridgeError && error.code === ErrorCode.NotFound) return;
-      this.emit('error', { code: error instanceof ClassBridgeError ? error.code : ErrorCode.Internal, message: String(error) });
+      this.emit('error', toErrorBody(error));
     }
   }
 
@@ -359,11 +385,16 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   #onNotification({ method, data }: Notification): void {
     switch (method) {
-      case 'producerAdded':
-        void this.#consume(data as NotificationMap['producerAdded']);
+      case 'producerAdded': {
+        const producer = data as NotificationMap['producerAdded'];
+        if (producer.participantId === this.#joinInfo?.self.participantId) break; // our own
+        if (this.#pendingProducers) this.#pendingProducers.set(producer.producerId, producer);
+        else void this.#consume(producer);
         break;
+      }
       case 'producerRemoved': {
         const { producerId } = data as NotificationMap['producerRemoved'];
+        this.#pendingProducers?.delete(producerId);
         this.#removeConsumer((remote) => remote.producerId === producerId);
         break;
       }
@@ -424,7 +455,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     this.#sendTransport = null;
     this.#recvTransport = null;
     for (const published of this.#published.values()) published.producer = null;
-    this.#joinInfo = null;
+    this.#pendingProducers = null;
   }
 
   #close(reason: string): void {
@@ -453,4 +484,9 @@ function firstTrack(stream: MediaStream): MediaStreamTrack {
   const track = stream.getTracks()[0];
   if (!track) throw new ClassBridgeError(ErrorCode.NotFound, 'no media track was captured');
   return track;
+}
+
+function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof ClassBridgeError) return { code: error.code, message: error.message };
+  return { code: ErrorCode.Internal, message: error instanceof Error ? error.message : String(error) };
 }

@@ -55,13 +55,15 @@ export function microphoneConstraints(options: MicrophoneOptions = {}): MediaStr
   };
 }
 
+/** The SDK owns the tracks: a closed transport (reconnect, media reset) must not stop the camera. */
 export function produceOptions(source: MediaSource, track: MediaStreamTrack): types.ProducerOptions {
+  const common = { track, stopTracks: false, appData: { source } };
   switch (source) {
     case 'camera':
-      return { track, encodings: cameraEncodings, appData: { source } };
+      return { ...common, encodings: cameraEncodings };
     case 'screen':
-      return { track, encodings: screenEncodings, appData: { source } };
+      return { ...common, encodings: screenEncodings };
     case 'microphone':
-      return { track, codecOptions: microphoneCodecOptions, appData: { source } };
+      return { ...common, codecOptions: microphoneCodecOptions };
   }
 }

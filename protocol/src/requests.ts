@@ -19,6 +19,8 @@ export const requestSchemas = {
   getRouterRtpCapabilities: empty,
   /** Enter the lesson named in the socket's token. */
   join: z.object({ rtpCapabilities: rtpCapabilitiesSchema }).strict(),
+  /** The lesson's current state for a joined participant (after a media reset, or to resynchronise). */
+  sync: empty,
   createTransport: z.object({ direction: z.enum(['send', 'recv']) }).strict(),
   connectTransport: z.object({ transportId: idSchema, dtlsParameters: dtlsParametersSchema }).strict(),
   /** Restart ICE after a network change (fast reconnect without a new transport). */
@@ -87,6 +89,7 @@ type Empty = Record<string, never>;
 export interface ResponseMap {
   getRouterRtpCapabilities: { rtpCapabilities: WireRtpCapabilities };
   join: JoinResponse;
+  sync: JoinResponse;
   createTransport: TransportOptions;
   connectTransport: Empty;
   restartIce: { iceParameters: TransportOptions['iceParameters'] };

@@ -4,6 +4,10 @@ import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { TransportOptions, WireDtlsParameters, WireRtpCapabilities, WireRtpParameters } from '@classbridge/protocol';
 import { TypedEmitter } from './TypedEmitter.js';
 import { WorkerPool } from './WorkerPool.js';
+import type { PooledWorker } from './WorkerPool.js';
+
+/** How long room creation waits for a crashed worker's replacement. */
+const REPLACEMENT_WAIT_MS = 5000;
 import { Room } from './Room.js';
 import type { ProducerAppData, SfuPeer } from './SfuPeer.js';
 import { mediaCodecs } from './config.js';
@@ -223,8 +227,11 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#pool.close();
+    // Rooms first, so they close as 'closed' rather than as victims of their workers closing.
+    const rooms = await Promise.all([...this.#rooms.values()].map((pending) => pending.catch(() => undefined)));
+    for (const room of rooms) room?.close();
     this.#rooms.clear();
+    this.#pool.close();
     this.removeAllListeners();
   }
 
@@ -240,12 +247,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   }
 
   async #createRoom(roomId: string): Promise<Room> {
-    let slot;
-    try {
-      slot = this.#pool.leastLoaded();
-    } catch {
-      throw new ClassBridgeError(ErrorCode.MediaUnavailable, 'no media worker is available');
-    }
+    const slot = await this.#liveWorker();
     const room = await Room.create(roomId, slot.worker, slot.webRtcServer, mediaCodecs, this.#logger);
     room.on('closed', ({ reason }) => {
       this.#rooms.delete(roomId);
@@ -255,6 +257,24 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     room.on('audioLevels', ({ levels }) => this.emit('audioLevels', { roomId, levels }));
     this.#logger.info({ roomId, worker: slot.index }, 'room created');
     return room;
+  }
+
+  /** A live worker; right after a crash, waits briefly for its replacement instead of failing the lesson. */
+  async #liveWorker(): Promise<PooledWorker> {
+    if (this.#pool.size === 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, REPLACEMENT_WAIT_MS);
+        this.#pool.once('replaced', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    try {
+      return this.#pool.leastLoaded();
+    } catch {
+      throw new ClassBridgeError(ErrorCode.MediaUnavailable, 'no media worker is available');
+    }
   }
 
   async #peer(roomId: string, peerId: string): Promise<SfuPeer> {

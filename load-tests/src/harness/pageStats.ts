@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 
 /** Inbound stats as the SDK reports them (ClassBridgeClient.getReceiveStats). */
 export interface PageInbound {
+  consumerId: string;
   participantId: string;
   source: string;
   kind: 'audio' | 'video';

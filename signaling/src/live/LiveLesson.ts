@@ -107,16 +107,12 @@ export class LiveLesson {
     this.#participants.set(record.participantId, record);
     if (isVisible(record.role)) this.#channel.broadcast(isNew ? 'participantJoined' : 'participantUpdated', this.#view(record));
     this.#logger.info({ participantId: record.participantId, role: record.role, rejoin: !isNew }, 'participant joined');
-    return {
-      self: this.#view(record),
-      lesson: this.lessonView(),
-      participants: [...this.#participants.values()]
-        .filter((other) => other !== record && isVisible(other.role))
-        .map((other) => this.#view(other)),
-      producers: [...this.#producers.values()].filter((p) => p.participantId !== record.participantId).map(toInfo),
-      floor: this.floorState(),
-      spotlight: this.#spotlight,
-    };
+    return this.#stateFor(record);
+  }
+
+  /** The lesson as a joined participant sees it now (after a media reset the client rebuilds from this). */
+  sync(participantId: string): JoinResponse {
+    return this.#stateFor(this.#connected(participantId));
   }
 
   /** The connection went away (leave or disconnect). Role and floor are kept for a rejoin. */
@@ -417,6 +413,19 @@ export class LiveLesson {
 
   #mayBeLive(record: ParticipantRecord, source: MediaSource): boolean {
     return !needsFloor(record.role, source) || this.#floor.includes(record.participantId);
+  }
+
+  #stateFor(record: ParticipantRecord): JoinResponse {
+    return {
+      self: this.#view(record),
+      lesson: this.lessonView(),
+      participants: [...this.#participants.values()]
+        .filter((other) => other !== record && isVisible(other.role) && !other.removed)
+        .map((other) => this.#view(other)),
+      producers: [...this.#producers.values()].filter((p) => p.participantId !== record.participantId).map(toInfo),
+      floor: this.floorState(),
+      spotlight: this.#spotlight,
+    };
   }
 
   #view(record: ParticipantRecord) {

@@ -37,6 +37,7 @@ export class ParticipantSession {
         return { rtpCapabilities: await this.#sfu.getRouterRtpCapabilities(claims.lessonId) };
       },
       join: (data) => this.#join(data),
+      sync: () => this.#joined().sync(me),
       createTransport: (data) => this.#joined().createTransport(me, data.direction),
       connectTransport: async (data) => (await this.#joined().connectTransport(me, data), EMPTY),
       restartIce: async (data) => ({ iceParameters: await this.#joined().restartIce(me, data.transportId) }),
