@@ -64,6 +64,8 @@ export interface InboundStats {
   participantId: string;
   source: MediaSource;
   kind: 'audio' | 'video';
+  /** Negotiated codec, e.g. video/VP8; null before the first packet. */
+  codec: string | null;
   packetsReceived: number;
   packetsLost: number;
   bytesReceived: number;
@@ -75,6 +77,8 @@ export interface InboundStats {
 interface Published {
   track: MediaStreamTrack;
   producer: types.Producer | null;
+  /** Preferred codec's mime type (e.g. video/H264), resolved against the Device on each (re)build. */
+  codecMimeType?: string;
 }
 
 /**
@@ -141,9 +145,11 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     return Promise.all(
       [...this.#remote.values()].map(async (remote) => {
         const report = await remote.consumer.getStats();
-        const stats: InboundStats = { consumerId: remote.consumerId, participantId: remote.participantId, source: remote.source, kind: remote.kind, packetsReceived: 0, packetsLost: 0, bytesReceived: 0, framesDecoded: 0, jitter: 0 };
+        const stats: InboundStats = { consumerId: remote.consumerId, participantId: remote.participantId, source: remote.source, kind: remote.kind, codec: null, packetsReceived: 0, packetsLost: 0, bytesReceived: 0, framesDecoded: 0, jitter: 0 };
         report.forEach((entry: Record<string, unknown>) => {
           if (entry['type'] !== 'inbound-rtp') return;
+          const codec = report.get(String(entry['codecId'])) as { mimeType?: string } | undefined;
+          stats.codec = codec?.mimeType ?? stats.codec;
           stats.packetsReceived += Number(entry['packetsReceived'] ?? 0);
           stats.packetsLost += Number(entry['packetsLost'] ?? 0);
           stats.bytesReceived += Number(entry['bytesReceived'] ?? 0);
@@ -169,7 +175,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   async publishCamera(options?: CameraOptions): Promise<MediaStreamTrack> {
     const stream = await navigator.mediaDevices.getUserMedia(cameraConstraints(options));
-    return this.publishTrack('camera', firstTrack(stream));
+    return this.publishTrack('camera', firstTrack(stream), options?.codec ? { codecMimeType: `video/${options.codec}` } : {});
   }
 
   async publishMicrophone(options?: MicrophoneOptions): Promise<MediaStreamTrack> {
@@ -184,11 +190,11 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     return this.publishTrack('screen', track);
   }
 
-  /** Publishes a track you captured yourself. */
-  async publishTrack(source: MediaSource, track: MediaStreamTrack): Promise<MediaStreamTrack> {
+  /** Publishes a track you captured yourself; `codecMimeType` (e.g. 'video/H264') picks the codec. */
+  async publishTrack(source: MediaSource, track: MediaStreamTrack, options: { codecMimeType?: string } = {}): Promise<MediaStreamTrack> {
     if (!this.#joinInfo) throw new ClassBridgeError(ErrorCode.NotJoined, 'join() first');
     await this.unpublish(source);
-    const published: Published = { track, producer: null };
+    const published: Published = { track, producer: null, ...options };
     this.#published.set(source, published);
     track.addEventListener('ended', () => void this.unpublish(source));
     await this.#produce(source, published);
@@ -342,7 +348,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   async #produce(source: MediaSource, published: Published): Promise<void> {
     this.#sendTransport ??= await this.#createTransport('send');
-    const producer = await this.#sendTransport.produce(produceOptions(source, published.track));
+    const wanted = published.codecMimeType?.toLowerCase();
+    const codec = wanted ? this.#device?.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === wanted) : undefined;
+    if (wanted && !codec) throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, `${published.codecMimeType} is not supported here`);
+    const producer = await this.#sendTransport.produce(produceOptions(source, published.track, codec));
     published.producer = producer;
     const heldReason = this.#heldByServer.get(producer.id);
     this.#heldByServer.delete(producer.id);

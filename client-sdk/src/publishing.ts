@@ -20,6 +20,8 @@ export const microphoneCodecOptions: types.ProducerCodecOptions = { opusFec: tru
 
 export interface CameraOptions {
   deviceId?: string;
+  /** Video codec to send; VP8 by default. H264 suits room PCs with hardware encoders. */
+  codec?: 'VP8' | 'H264';
   width?: number;
   height?: number;
   frameRate?: number;
@@ -56,8 +58,8 @@ export function microphoneConstraints(options: MicrophoneOptions = {}): MediaStr
 }
 
 /** The SDK owns the tracks: a closed transport (reconnect, media reset) must not stop the camera. */
-export function produceOptions(source: MediaSource, track: MediaStreamTrack): types.ProducerOptions {
-  const common = { track, stopTracks: false, appData: { source } };
+export function produceOptions(source: MediaSource, track: MediaStreamTrack, codec?: types.RtpCodecCapability): types.ProducerOptions {
+  const common = { track, stopTracks: false, appData: { source }, ...(codec ? { codec } : {}) };
   switch (source) {
     case 'camera':
       return { ...common, encodings: cameraEncodings };

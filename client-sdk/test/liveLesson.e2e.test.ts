@@ -64,5 +64,19 @@ describe('live lesson in Chromium', () => {
     const participants = await server.api('GET', `/api/lessons/${LESSON}/participants`);
     const connected = participants.body.participants.filter((p: any) => p.connected).map((p: any) => p.participantId).sort();
     expect(connected).toEqual(['classroom-qh-baishi-g4-2', 'teacher']);
+    const video = (await receiveStats(roomB)).find((s) => s.participantId === 'teacher' && s.kind === 'video');
+    expect(video?.codec).toBe('video/VP8');
+    await Promise.all([teacher, roomA, roomB].map((page) => page.context().close()));
+  });
+
+  it('carries H264 from a room PC that prefers it', async () => {
+    const lesson = 'demo-english-g4';
+    const teacherToken = await server.mintToken(lesson, { role: 'teacher' });
+    const teacher = await openPage(browser, `${server.url}/teacher.html?lesson=${lesson}&codec=h264&token=${teacherToken}`);
+    const token = await server.mintToken(lesson, { role: 'classroom', classroomId: 'qh-baishi-g4-2' });
+    const room = await openPage(browser, `${server.url}/classroom.html?lesson=${lesson}&classroom=qh-baishi-g4-2&token=${token}`);
+    const stats = await waitForStats(room, (s) => total(s, { participantId: 'teacher', kind: 'video' }, 'framesDecoded') > 10, 30_000, 'H264 frames decoded');
+    expect(stats.find((s) => s.participantId === 'teacher' && s.kind === 'video')?.codec).toBe('video/H264');
+    await Promise.all([teacher, room].map((page) => page.context().close()));
   });
 });

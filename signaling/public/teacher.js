@@ -1,5 +1,5 @@
 import { ClassBridgeClient } from '/sdk/classbridge-sdk.js';
-import { Stage, escapeHtml, seatToken } from './demo-common.js';
+import { Stage, escapeHtml, params, seatToken } from './demo-common.js';
 
 const $ = (id) => document.getElementById(id);
 const participants = new Map();
@@ -89,7 +89,8 @@ spotlight = joined.spotlight;
 joined.participants.forEach((p) => participants.set(p.participantId, p));
 render();
 
-const camera = await client.publishCamera();
+// ?codec=h264 sends H264 instead of VP8 (room PCs with hardware encoders).
+const camera = await client.publishCamera(params.get('codec') === 'h264' ? { codec: 'H264' } : {});
 stage.addLocal(camera, 'You · 主讲教师');
 await client.publishMicrophone();
 

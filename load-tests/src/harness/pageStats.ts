@@ -6,6 +6,7 @@ export interface PageInbound {
   participantId: string;
   source: string;
   kind: 'audio' | 'video';
+  codec: string | null;
   packetsReceived: number;
   bytesReceived: number;
   framesDecoded: number;
