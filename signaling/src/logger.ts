@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 
 /** Paths that may carry credentials; pino replaces them before anything is written. */
 const redactPaths = [
@@ -17,6 +17,8 @@ const redactPaths = [
   'adminApiKey',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'classbridge' } });
+export const loggerOptions = (level: string): LoggerOptions => ({ level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'classbridge' } });
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
 }

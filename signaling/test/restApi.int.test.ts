@@ -64,7 +64,7 @@ describe('REST API', () => {
 
     const dataDir = server.dataDir;
     await server.stop({ keepData: true });
-    server = await startLocalServer({}, dataDir);
+    server = await startLocalServer({}, { dataDir });
     expect(await server.api('GET', `/api/lessons/${id}`)).toMatchObject({ status: 200, body: { status: 'live', title: newLesson.title } });
     expect((await server.api('GET', '/api/lessons?status=live')).body.lessons.map((l: { id: string }) => l.id)).toEqual([id]);
     expect((await server.api('GET', '/api/directory')).body.schools).toHaveLength(4);

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import type { DestinationStream } from 'pino';
 import { demoDistrict } from '@classbridge/seeds';
-import { loadConfig, startServer } from '@classbridge/signaling';
+import { createLogger, loadConfig, startServer } from '@classbridge/signaling';
 import type { RunningServer, ServerConfig } from '@classbridge/signaling';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
@@ -24,8 +24,15 @@ export interface LocalServer extends RunningServer {
  * A real ClassBridge server on loopback with random ports and its own DATA_DIR,
  * seeded with the demo district. For tests and benchmarks.
  */
-export async function startLocalServer(env: Record<string, string> = {}, dataDir?: string): Promise<LocalServer> {
-  const dir = dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-')));
+export interface LocalServerOptions {
+  /** Reuse a data directory (restart tests). */
+  dataDir?: string;
+  /** Where logs go (default: stdout at LOG_LEVEL, silent unless CLASSBRIDGE_TEST_LOG_LEVEL is set). */
+  logStream?: DestinationStream;
+}
+
+export async function startLocalServer(env: Record<string, string> = {}, options: LocalServerOptions = {}): Promise<LocalServer> {
+  const dir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-')));
   const config = loadConfig(
     {
       PORT: '0',
@@ -42,7 +49,8 @@ export async function startLocalServer(env: Record<string, string> = {}, dataDir
     },
     os.availableParallelism(),
   );
-  const server = await startServer(config, { logger: pino({ level: config.logLevel }), seed: demoDistrict(new Date()) });
+  const logger = createLogger(config.logLevel, options.logStream);
+  const server = await startServer(config, { logger, seed: demoDistrict(new Date()) });
   const api: LocalServer['api'] = async (method, route, body, headers = { 'x-api-key': TEST_ADMIN_KEY }) => {
     const response = await fetch(`${server.url}${route}`, {
       method,
