@@ -1,6 +1,5 @@
 import { jest } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, receiveStats, startLocalServer, total, waitForStats } from '@classbridge/load-tests';
+import { BrowserLab, receiveStats, total, waitForStats } from '@classbridge/load-tests';
 import type { LocalServer } from '@classbridge/load-tests';
 
 jest.setTimeout(90_000);
@@ -13,27 +12,18 @@ const ROOM_A = 'classroom-qh-shangling-g4';
  * by anyone until the teacher grants it the floor from the console.
  */
 describe('floor control in Chromium', () => {
-  let server: LocalServer;
-  let browser: Browser;
-
+  let lab: BrowserLab;
   beforeAll(async () => {
-    server = await startLocalServer();
-    browser = await launchBrowser();
+    lab = await BrowserLab.start();
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    await lab?.stop();
   });
 
-  async function open(path: string, body: Record<string, unknown>): Promise<Page> {
-    const token = await server.mintToken(LESSON, body);
-    return openPage(browser, `${server.url}/${path}&token=${token}`);
-  }
-
   it('a classroom without the floor is not heard; after the grant it is', async () => {
-    const teacher = await open(`teacher.html?lesson=${LESSON}`, { role: 'teacher' });
-    const roomA = await open(`classroom.html?lesson=${LESSON}&classroom=qh-shangling-g4`, { role: 'classroom', classroomId: 'qh-shangling-g4' });
-    const roomB = await open(`classroom.html?lesson=${LESSON}&classroom=qh-baishi-g4-2`, { role: 'classroom', classroomId: 'qh-baishi-g4-2' });
+    const teacher = await lab.openSeat(`teacher.html?lesson=${LESSON}`, { role: 'teacher' });
+    const roomA = await lab.openSeat(`classroom.html?lesson=${LESSON}&classroom=qh-shangling-g4`, { role: 'classroom', classroomId: 'qh-shangling-g4' });
+    const roomB = await lab.openSeat(`classroom.html?lesson=${LESSON}&classroom=qh-baishi-g4-2`, { role: 'classroom', classroomId: 'qh-baishi-g4-2' });
     const roomAudio = { participantId: ROOM_A, kind: 'audio' as const };
 
     // Everyone has subscribed to A's microphone (its consumer exists) and receives A's camera…
@@ -44,7 +34,7 @@ describe('floor control in Chromium', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     for (const page of [teacher, roomB]) expect(total(await receiveStats(page), roomAudio, 'packetsReceived')).toBe(0);
     expect(await roomA.evaluate(() => (window as any).classbridge.status.micPaused)).toBe(true);
-    const serverSide = await server.sfu.consumerTraffic(LESSON, await peerIdOf(server, 'classroom-qh-baishi-g4-2'));
+    const serverSide = await lab.server.sfu.consumerTraffic(LESSON, await peerIdOf(lab.server, 'classroom-qh-baishi-g4-2'));
     expect(serverSide.filter((c) => c.kind === 'audio' && c.producerPaused).length).toBeGreaterThan(0);
 
     // A raises its hand; the teacher's console shows it and grants the floor with a click.

@@ -1,8 +1,6 @@
 import { jest } from '@jest/globals';
-import type { Browser } from 'playwright-core';
-import { LocalSfu } from '@classbridge/sfu';
-import { launchBrowser, openPage, receiveStats, startLocalServer, total, waitForStats } from '@classbridge/load-tests';
-import type { LocalServer } from '@classbridge/load-tests';
+import type { LocalSfu } from '@classbridge/sfu';
+import { BrowserLab, receiveStats, total, waitForStats } from '@classbridge/load-tests';
 
 jest.setTimeout(90_000);
 
@@ -13,28 +11,22 @@ const LESSON = 'demo-music-g4';
  * (mediaReset), and the SDK in every page rebuilds its media without a reload.
  */
 describe('media worker recovery in Chromium', () => {
-  let server: LocalServer;
-  let browser: Browser;
-
+  let lab: BrowserLab;
   beforeAll(async () => {
-    server = await startLocalServer();
-    browser = await launchBrowser();
+    lab = await BrowserLab.start();
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    await lab?.stop();
   });
 
   it('pages receive the teacher again after the worker is killed', async () => {
-    const teacherToken = await server.mintToken(LESSON, { role: 'teacher' });
-    const teacher = await openPage(browser, `${server.url}/teacher.html?lesson=${LESSON}&token=${teacherToken}`);
-    const roomToken = await server.mintToken(LESSON, { role: 'classroom', classroomId: 'qh-shangling-g4' });
-    const room = await openPage(browser, `${server.url}/classroom.html?lesson=${LESSON}&classroom=qh-shangling-g4&token=${roomToken}`);
+    const teacher = await lab.openSeat(`teacher.html?lesson=${LESSON}`, { role: 'teacher' });
+    const room = await lab.openSeat(`classroom.html?lesson=${LESSON}&classroom=qh-shangling-g4`, { role: 'classroom', classroomId: 'qh-shangling-g4' });
     const teacherVideo = { participantId: 'teacher', kind: 'video' as const };
     const before = await waitForStats(room, (s) => total(s, teacherVideo, 'framesDecoded') > 10, 30_000, 'teacher video before the crash');
     const oldConsumers = new Set(before.map((s) => s.consumerId));
 
-    const sfu = server.sfu as LocalSfu;
+    const sfu = lab.server.sfu as LocalSfu;
     const [pid] = sfu.workerPids();
     process.kill(pid!, 'SIGKILL');
 

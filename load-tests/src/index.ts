@@ -1,3 +1,4 @@
 export * from './harness/localServer.js';
 export * from './harness/browser.js';
 export * from './harness/pageStats.js';
+export * from './harness/BrowserLab.js';

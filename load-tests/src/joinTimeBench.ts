@@ -7,8 +7,8 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { launchBrowser, openPage } from './harness/browser.js';
-import { startLocalServer } from './harness/localServer.js';
+import { openPage } from './harness/browser.js';
+import { BrowserLab } from './harness/BrowserLab.js';
 import { summarize } from './stats.js';
 
 const LESSON = 'demo-music-g4';
@@ -24,12 +24,11 @@ const joins = Number(values.joins);
 if (!Number.isInteger(joins) || joins < 1 || joins > 500) throw new Error('--joins must be an integer from 1 to 500');
 const progress = (text: string) => values.quiet || process.stderr.write(`[bench:join] ${text}\n`);
 
-const server = await startLocalServer();
-const browser = await launchBrowser();
+const lab = await BrowserLab.start();
+const { server, browser } = lab;
 try {
   progress('teacher publishing camera and microphone');
-  const teacherToken = await server.mintToken(LESSON, { role: 'teacher' });
-  const teacher = await openPage(browser, `${server.url}/teacher.html?lesson=${LESSON}&token=${teacherToken}`);
+  const teacher = await lab.openSeat(`teacher.html?lesson=${LESSON}`, { role: 'teacher' });
   await teacher.waitForFunction(() => (window as any).classbridge?.client.state === 'connected', null, { timeout: 30_000 });
   // Let the simulcast layers ramp up, as they would a few seconds into a lesson.
   await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -79,6 +78,5 @@ try {
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {
-  await browser.close();
-  await server.stop();
+  await lab.stop();
 }
