@@ -22,6 +22,8 @@ export interface ServerConfig {
   /** How many remote participants may hold the floor at once (echo control: 1 by default). */
   maxFloorHolders: number;
   redisUrl: string | undefined;
+  /** PEM files for HTTPS: browsers capture camera and microphone only on https:// (or localhost). */
+  tls: { certFile: string; keyFile: string } | undefined;
 }
 
 const envSchema = z.object({
@@ -40,6 +42,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(30),
   MAX_FLOOR_HOLDERS: z.coerce.number().int().min(1).max(16).default(1),
   REDIS_URL: z.string().url().optional(),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
 });
 
 /** Fixed demo credentials: only ever used when DEMO=1 and nothing else is configured. */
@@ -61,6 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
   if (!demo && (!e.ADMIN_API_KEY || !e.TOKEN_SECRET)) {
     throw new ConfigError('ADMIN_API_KEY and TOKEN_SECRET are required unless DEMO=1');
   }
+  if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE go together');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -76,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
     rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },
     maxFloorHolders: e.MAX_FLOOR_HOLDERS,
     redisUrl: e.REDIS_URL,
+    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) } : undefined,
   };
 }

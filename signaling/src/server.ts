@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { LocalSfu, defaultSfuConfig } from '@classbridge/sfu';
@@ -54,7 +56,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
       logger.child({ component: 'sfu' }),
     ));
   const tokens = new TokenService(config.tokenSecret);
-  const httpServer = http.createServer();
+  const httpServer = config.tls ? https.createServer(await readTls(config.tls)) : http.createServer();
   let registry: LiveLessonRegistry | undefined;
   const metrics = new Metrics(sfu, () => registry?.size ?? 0);
   const gateway = new SocketGateway(httpServer, { tokens, sfu, metrics, logger: logger.child({ component: 'socket' }), rateLimit: config.rateLimit });
@@ -75,11 +77,12 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
   });
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const scheme = config.tls ? 'https' : 'http';
   logger.info({ port, demo: config.demo, dataDir: config.dataDir }, 'ClassBridge listening');
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: `${scheme}://${host}:${port}`,
     port,
     sfu,
     store,
@@ -94,4 +97,12 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
         await store.close();
       })()),
   };
+}
+
+async function readTls(tls: NonNullable<ServerConfig['tls']>): Promise<{ cert: Buffer; key: Buffer }> {
+  try {
+    return { cert: await fs.readFile(tls.certFile), key: await fs.readFile(tls.keyFile) };
+  } catch (error) {
+    throw new Error(`cannot read TLS_CERT_FILE/TLS_KEY_FILE: ${(error as Error).message}`);
+  }
 }

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
     [{ DEMO: '1', RTC_PORT: '70000' }, /RTC_PORT/],
     [{ DEMO: '1', REDIS_URL: 'not a url' }, /REDIS_URL/],
     [{ ADMIN_API_KEY: 'short', TOKEN_SECRET: 's'.repeat(32) }, /ADMIN_API_KEY/],
+    [{ DEMO: '1', TLS_CERT_FILE: 'cert.pem' }, /TLS_CERT_FILE and TLS_KEY_FILE/],
   ])('rejects %j with a message naming the variable', (env, pattern) => {
     expect(() => loadConfig(env, 2)).toThrow(pattern);
   });

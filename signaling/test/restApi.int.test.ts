@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import { ErrorCode } from '@classbridge/protocol';
 import { startLocalServer } from '@classbridge/load-tests';
 import type { LocalServer } from '@classbridge/load-tests';
@@ -80,5 +85,24 @@ describe('REST API', () => {
     await disconnected;
     expect(socket.notifications).toContainEqual({ method: 'lessonEnded', data: { reason: 'ended-by-admin' } });
     expect(await server.api('POST', `/api/lessons/${id}/tokens`, { role: 'observer' })).toMatchObject({ status: 409, body: { error: { code: ErrorCode.InvalidState } } });
+  });
+
+  it('serves HTTPS when given a certificate (camera capture needs a secure origin)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cb-tls-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    server = await startLocalServer({ TLS_CERT_FILE: cert, TLS_KEY_FILE: key });
+    expect(server.url).toMatch(/^https:/);
+    const ca = await fs.readFile(cert);
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get(`${server.url}/healthz`, { ca }, (response) => {
+        let text = '';
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(JSON.parse(body)).toMatchObject({ status: 'ok' });
+    await fs.rm(dir, { recursive: true, force: true });
   });
 });

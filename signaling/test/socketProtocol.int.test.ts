@@ -96,6 +96,20 @@ describe('signaling socket protocol (real mediasoup worker)', () => {
     // A student's microphone is accepted but held until the teacher gives the floor.
     expect(good).toMatchObject({ ok: true, data: { pausedReason: 'no-floor' } });
   });
+
+  it('stops sending lesson notifications to a connection after it leaves', async () => {
+    const teacher = await joinAs(server, { role: 'teacher' });
+    const watcher = await joinAs(server, { role: 'observer', displayName: 'Principal' });
+    sockets.push(teacher, watcher);
+    expect(await teacher.request('spotlight', { participantId: 'teacher' })).toEqual({ ok: true, data: {} });
+    await waitFor(() => watcher.notifications.some((n) => n.method === 'spotlightChanged'));
+    expect(await watcher.request('leave', {})).toEqual({ ok: true, data: {} });
+    const seen = watcher.notifications.length;
+    expect(await teacher.request('spotlight', { participantId: null })).toEqual({ ok: true, data: {} });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(watcher.notifications.slice(seen).filter((n) => n.method === 'spotlightChanged')).toEqual([]);
+    expect(await watcher.request('createTransport', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: ErrorCode.NotJoined } });
+  });
 });
 
 export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {

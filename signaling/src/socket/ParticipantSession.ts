@@ -6,6 +6,12 @@ import type { LiveLesson } from '../live/LiveLesson.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { ParsedRequest } from './parseRequest.js';
 
+/** Puts the connection into (and out of) its lesson's broadcast group. */
+export interface LessonMembership {
+  joined(): void;
+  left(): void;
+}
+
 type Handlers = { [M in RequestMethod]: (data: RequestData<M>) => Promise<ResponseData<M>> | ResponseData<M> };
 
 const EMPTY = {} as Record<string, never>;
@@ -19,17 +25,17 @@ export class ParticipantSession {
   readonly claims: AccessClaims;
   readonly #registry: LiveLessonRegistry;
   readonly #sfu: SfuControl;
-  readonly #onJoined: () => void;
+  readonly #membership: LessonMembership;
   #lesson: LiveLesson | null = null;
   #closed = false;
   readonly #handlers: Handlers;
 
-  constructor(connectionId: string, claims: AccessClaims, registry: LiveLessonRegistry, sfu: SfuControl, onJoined: () => void) {
+  constructor(connectionId: string, claims: AccessClaims, registry: LiveLessonRegistry, sfu: SfuControl, membership: LessonMembership) {
     this.connectionId = connectionId;
     this.claims = claims;
     this.#registry = registry;
     this.#sfu = sfu;
-    this.#onJoined = onJoined;
+    this.#membership = membership;
     const me = claims.sub;
     this.#handlers = {
       getRouterRtpCapabilities: async () => {
@@ -77,7 +83,9 @@ export class ParticipantSession {
     this.#closed = true;
     const lesson = this.#lesson;
     this.#lesson = null;
-    if (lesson) await lesson.leave(this.claims.sub, this.connectionId);
+    if (!lesson) return;
+    this.#membership.left();
+    await lesson.leave(this.claims.sub, this.connectionId);
   }
 
   async #join(data: RequestData<'join'>): Promise<ResponseData<'join'>> {
@@ -91,7 +99,7 @@ export class ParticipantSession {
       throw new ClassBridgeError(ErrorCode.NotJoined, 'the connection closed while joining');
     }
     this.#lesson = lesson;
-    this.#onJoined();
+    this.#membership.joined();
     return response;
   }
 

@@ -85,7 +85,11 @@ export class SocketGateway {
     const { logger, metrics, rateLimit, sfu } = this.#options;
     const claims = (socket.data as SocketData).claims;
     const log = logger.child({ socketId: socket.id, lessonId: claims.lessonId, participantId: claims.sub, role: claims.role });
-    const session = new ParticipantSession(socket.id, claims, this.#registry!, sfu, () => void socket.join(lessonRoom(claims.lessonId)));
+    const room = lessonRoom(claims.lessonId);
+    const session = new ParticipantSession(socket.id, claims, this.#registry!, sfu, {
+      joined: () => void socket.join(room),
+      left: () => void socket.leave(room),
+    });
     const limiter = new RateLimiter(rateLimit.burst, rateLimit.perSecond);
     metrics.connectedSockets.inc();
     log.debug('socket connected');
