@@ -39,6 +39,8 @@ describe('live lesson in Chromium', () => {
       expect(total(stats, teacherVideo, 'framesDecoded')).toBeGreaterThan(10);
       expect(total(stats, teacherAudio, 'bytesReceived')).toBeGreaterThan(1000);
     }
+    // The teacher's (fake, beeping) microphone is the dominant speaker the SFU reports.
+    await roomA.waitForFunction(() => (window as any).classbridge.stage.speaker === 'teacher', null, { timeout: 15_000 });
     // The teacher receives the classrooms' cameras too.
     await waitForStats(teacher, (s) => total(s, { participantId: 'classroom-qh-shangling-g4', kind: 'video' }, 'framesDecoded') > 5, 30_000, 'classroom video at teacher');
 

@@ -9,7 +9,7 @@ const seat = role === 'classroom' ? { role, classroomId: params.get('classroom')
 
 const client = new ClassBridgeClient({ url: location.origin, token: await seatToken(seat) });
 const status = { hasFloor: false, handRaised: false, micPaused: true };
-window.classbridge = { client, participants, status };
+window.classbridge = { client, participants, stage, status };
 
 client.on('connectionStateChanged', ({ state, reason }) => ($('state').textContent = reason ? `${state} (${reason})` : state));
 client.on('trackAdded', (track) => stage.addRemote(track));

@@ -64,6 +64,7 @@ export class Stage {
   }
 
   setSpeaker(participantId) {
+    this.speaker = participantId;
     for (const tile of this.tiles.values()) tile.classList.toggle('speaking', tile.dataset.participant === participantId);
   }
 

@@ -8,7 +8,7 @@ let spotlight = null;
 const stage = new Stage($('stage'), participants);
 
 const client = new ClassBridgeClient({ url: location.origin, token: await seatToken({ role: 'teacher' }) });
-window.classbridge = { client, participants };
+window.classbridge = { client, participants, stage };
 
 client.on('connectionStateChanged', ({ state, reason }) => ($('state').textContent = reason ? `${state} (${reason})` : state));
 client.on('trackAdded', (track) => stage.addRemote(track));
