@@ -8,6 +8,8 @@ import type { PooledWorker } from './WorkerPool.js';
 
 /** How long room creation waits for a crashed worker's replacement. */
 const REPLACEMENT_WAIT_MS = 5000;
+/** A client needs one send and one recv transport; a few spare cover ICE trouble, more is abuse. */
+const MAX_TRANSPORTS_PER_PEER = 4;
 import { Room } from './Room.js';
 import type { ProducerAppData, SfuPeer } from './SfuPeer.js';
 import { mediaCodecs } from './config.js';
@@ -65,14 +67,23 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async createTransport(roomId: string, peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions> {
     const room = await this.#room(roomId);
     const peer = room.peer(peerId);
-    const transport = await room.router.createWebRtcTransport({
-      webRtcServer: room.webRtcServer,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: this.#config.initialAvailableOutgoingBitrate,
-      appData: { peerId, direction },
-    });
+    if (peer.transports.size + peer.transportsInFlight >= MAX_TRANSPORTS_PER_PEER) {
+      throw new ClassBridgeError(ErrorCode.Conflict, `at most ${MAX_TRANSPORTS_PER_PEER} transports per participant`);
+    }
+    peer.transportsInFlight++;
+    let transport: types.WebRtcTransport;
+    try {
+      transport = await room.router.createWebRtcTransport({
+        webRtcServer: room.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: this.#config.initialAvailableOutgoingBitrate,
+        appData: { peerId, direction },
+      });
+    } finally {
+      peer.transportsInFlight--;
+    }
     if (peer.closed) {
       transport.close();
       throw new ClassBridgeError(ErrorCode.InvalidState, 'peer left while its transport was being created');
@@ -140,14 +151,20 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     const rtpCapabilities = request.rtpCapabilities as types.RtpCapabilities;
     const producer = this.#findProducer(room, request.producerId);
     if (producer.appData.peerId === peerId) throw new ClassBridgeError(ErrorCode.BadRequest, 'cannot consume your own producer');
+    const alreadyConsuming = peer.consumesInFlight.has(producer.id) || [...peer.consumers.values()].some((existing) => existing.producerId === producer.id);
+    if (alreadyConsuming) throw new ClassBridgeError(ErrorCode.Conflict, 'you already consume this producer');
     if (!room.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, 'your RTP capabilities cannot receive this producer');
     }
     const transport = peer.recvTransport();
-    // Start paused: the client resumes once its consumer is ready, so no keyframe is wasted.
-    const consumer = await mediaCall(() =>
-      transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, appData: { peerId } }),
-    );
+    peer.consumesInFlight.add(producer.id);
+    let consumer: types.Consumer;
+    try {
+      // Start paused: the client resumes once its consumer is ready, so no keyframe is wasted.
+      consumer = await mediaCall(() => transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, appData: { peerId } }));
+    } finally {
+      peer.consumesInFlight.delete(producer.id);
+    }
     peer.consumers.set(consumer.id, consumer);
     consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
     consumer.on('producerclose', () => this.emit('consumerClosed', { roomId, peerId, consumerId: consumer.id }));

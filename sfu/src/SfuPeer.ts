@@ -16,6 +16,10 @@ export class SfuPeer {
   readonly transports = new Map<string, types.WebRtcTransport>();
   readonly producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly consumers = new Map<string, types.Consumer>();
+  /** Transports being created right now: counted against the limit so concurrent requests cannot overshoot it. */
+  transportsInFlight = 0;
+  /** Producers a consumer is being created for, for the same reason. */
+  readonly consumesInFlight = new Set<string>();
   #closed = false;
 
   constructor(id: string) {

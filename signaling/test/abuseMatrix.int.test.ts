@@ -43,8 +43,9 @@ describe('abuse matrix', () => {
     const participants = await server.api('GET', `/api/lessons/${LESSON}/participants`);
     const connected = participants.body.participants.filter((p: { connected: boolean }) => p.connected).map((p: { participantId: string }) => p.participantId);
     expect(connected).toEqual(expect.arrayContaining(['teacher', 'classroom-qh-shangling-g4']));
-    const consumed = await classroom.request('consume', { producerId: teacherProducerId });
-    expect(consumed).toMatchObject({ ok: true });
+    const state = await classroom.request('sync', {});
+    expect(state.ok).toBe(true);
+    expect(state.data.producers.map((p: { producerId: string }) => p.producerId)).toContain(teacherProducerId);
   }
 
   beforeAll(async () => {
@@ -140,6 +141,18 @@ describe('abuse matrix', () => {
     expect(answers.filter((a) => a.ok).length).toBeGreaterThan(0);
     // Others are not limited by someone else's flood.
     expect(await teacher.request('spotlight', { participantId: null })).toEqual({ ok: true, data: {} });
+    await expectLessonUndisturbed();
+  });
+
+  it('resource abuse: extra transports and duplicate consumers → CONFLICT', async () => {
+    const greedy = await join({ role: 'observer' });
+    const made = await Promise.all(Array.from({ length: 6 }, () => greedy.request('createTransport', { direction: 'recv' })));
+    expect(made.filter((a) => a.ok)).toHaveLength(4);
+    expect(made.filter((a) => !a.ok).map((a) => a.error.code)).toEqual([ErrorCode.Conflict, ErrorCode.Conflict]);
+    // Sent at once, so the second arrives while the first consumer is still being created.
+    const twice = await Promise.all([1, 2].map(() => greedy.request('consume', { producerId: teacherProducerId })));
+    expect(twice.filter((a) => a.ok)).toHaveLength(1);
+    expect(twice.find((a) => !a.ok)?.error.code).toBe(ErrorCode.Conflict);
     await expectLessonUndisturbed();
   });
 

@@ -7,6 +7,7 @@ import {
   canRaiseHand,
   isVisible,
   kindOfSource,
+  mediaSources,
   needsFloor,
 } from '@classbridge/protocol';
 import type {
@@ -148,7 +149,7 @@ export class LiveLesson {
 
   async createTransport(participantId: string, direction: 'send' | 'recv') {
     const record = this.#connected(participantId);
-    if (direction === 'send' && !['camera', 'microphone', 'screen'].some((s) => canPublish(record.role, s as MediaSource))) {
+    if (direction === 'send' && !mediaSources.some((source) => canPublish(record.role, source))) {
       throw new ClassBridgeError(ErrorCode.Forbidden, `a ${record.role} cannot send media`);
     }
     return this.#sfu.createTransport(this.lessonId, record.connection.peerId, direction);
