@@ -79,6 +79,8 @@ interface Published {
   producer: types.Producer | null;
   /** Preferred codec's mime type (e.g. video/H264), resolved against the Device on each (re)build. */
   codecMimeType?: string;
+  /** Muted by the user; survives a rejoin. */
+  mutedByUser?: boolean;
 }
 
 /**
@@ -215,9 +217,11 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   /** Mutes or unmutes a source you publish. Unmuting a room microphone needs the floor (FLOOR_REQUIRED otherwise). */
   async setSourceEnabled(source: MediaSource, enabled: boolean): Promise<void> {
-    const producer = this.#published.get(source)?.producer;
-    if (!producer) throw new ClassBridgeError(ErrorCode.NotFound, `${source} is not published`);
+    const published = this.#published.get(source);
+    const producer = published?.producer;
+    if (!published || !producer) throw new ClassBridgeError(ErrorCode.NotFound, `${source} is not published`);
     await this.#signaling.request(enabled ? 'resumeProducer' : 'pauseProducer', { producerId: producer.id });
+    published.mutedByUser = !enabled;
     if (enabled) producer.resume();
     else producer.pause();
     this.emit('localSourceChanged', { source, paused: !enabled, reason: 'owner' });
@@ -358,6 +362,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     if (heldReason) {
       producer.pause();
       this.emit('localSourceChanged', { source, paused: true, reason: heldReason });
+    } else if (published.mutedByUser) {
+      // Rebuilt after a reconnect: stay muted as the user left it.
+      await this.#signaling.request('pauseProducer', { producerId: producer.id });
+      producer.pause();
     }
   }
 

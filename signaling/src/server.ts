@@ -23,6 +23,8 @@ export interface RunningServer {
   store: DirectoryStore;
   registry: LiveLessonRegistry;
   tokens: TokenService;
+  /** The socket.io server (adapters, diagnostics). */
+  io: SocketGateway['io'];
   close(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     store,
     registry,
     tokens,
+    io: gateway.io,
     close: () =>
       (closing ??= (async () => {
         await gateway.close();
