@@ -28,13 +28,13 @@ export function total(stats: PageInbound[], match: Partial<Pick<PageInbound, 'pa
 }
 
 /** Polls the page's stats until `condition` holds; returns the stats that satisfied it. */
-export async function waitForStats(page: Page, condition: (stats: PageInbound[]) => boolean, timeoutMs = 20_000, what = 'stats condition'): Promise<PageInbound[]> {
+export async function waitForStats(page: Page, condition: (stats: PageInbound[]) => boolean, timeoutMs = 20_000, what = 'stats condition', pollMs = 250): Promise<PageInbound[]> {
   const started = Date.now();
   let last: PageInbound[] = [];
   while (Date.now() - started < timeoutMs) {
     last = await receiveStats(page);
     if (condition(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   throw new Error(`${what} not met within ${timeoutMs} ms; last stats: ${JSON.stringify(last)}`);
 }
