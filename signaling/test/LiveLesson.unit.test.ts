@@ -136,12 +136,15 @@ describe('LiveLesson', () => {
     const { pausedReason } = await t.mic('room-a');
     expect(pausedReason).toBeNull();
 
+    const leftBefore = t.channel.sent.filter((entry) => entry.method === 'participantLeft').length;
     const third = await t.join('room-a', 'classroom');
     expect(t.channel.disconnected).toContain(again.connection);
     expect(t.channel.sent).toContainEqual({ to: again.connection, method: 'removed', data: { reason: 'replaced' } });
     // A late leave of the replaced connection must not touch the new one.
     await t.live.leave('room-a', again.connection);
     expect(t.live.participants().find((p) => p.participantId === 'room-a')?.connected).toBe(true);
+    // A replacement is not a departure: nobody is told the classroom left.
+    expect(t.channel.sent.filter((entry) => entry.method === 'participantLeft')).toHaveLength(leftBefore);
     expect(third.response.self.hasFloor).toBe(true);
   });
 

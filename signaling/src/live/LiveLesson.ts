@@ -93,9 +93,11 @@ export class LiveLesson {
     if (record && record.role !== claims.role) throw new ClassBridgeError(ErrorCode.Conflict, 'this participant joined with another role');
     if (record?.connection) {
       const old = record.connection;
+      // Cleared first, so the old socket's late disconnect finds nothing to leave.
+      record.connection = null;
       this.#channel.send(old.connectionId, 'removed', { reason: 'replaced' });
       this.#channel.disconnect(old.connectionId);
-      await this.#dropConnectionMedia(record);
+      await this.#dropConnectionMedia(record.participantId, old.peerId);
     }
     if (claims.role === 'teacher' && this.#lesson.status === 'scheduled') {
       this.#lesson = await this.#store.setLessonStatus(this.lessonId, 'live');
@@ -119,9 +121,10 @@ export class LiveLesson {
   /** The connection went away (leave or disconnect). Role and floor are kept for a rejoin. */
   async leave(participantId: string, connectionId: string): Promise<void> {
     const record = this.#participants.get(participantId);
-    if (!record?.connection || record.connection.connectionId !== connectionId) return;
-    await this.#dropConnectionMedia(record);
+    const connection = record?.connection;
+    if (!record || !connection || connection.connectionId !== connectionId) return;
     record.connection = null;
+    await this.#dropConnectionMedia(participantId, connection.peerId);
     if (isVisible(record.role)) this.#channel.broadcast('participantLeft', { participantId });
     this.#logger.info({ participantId }, 'participant left');
   }
@@ -458,10 +461,9 @@ export class LiveLesson {
     this.#channel.broadcast('participantUpdated', this.#view(record));
   }
 
-  async #dropConnectionMedia(record: ParticipantRecord): Promise<void> {
-    if (!record.connection) return;
-    for (const producer of this.#producersOf(record.participantId)) this.#forgetProducer(producer.producerId);
-    await this.#sfu.closePeer(this.lessonId, record.connection.peerId);
+  async #dropConnectionMedia(participantId: string, peerId: string): Promise<void> {
+    for (const producer of this.#producersOf(participantId)) this.#forgetProducer(producer.producerId);
+    await this.#sfu.closePeer(this.lessonId, peerId);
   }
 
   #forgetProducer(producerId: string): void {
