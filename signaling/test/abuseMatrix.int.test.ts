@@ -139,6 +139,9 @@ describe('abuse matrix', () => {
     const limited = answers.filter((a) => !a.ok && a.error.code === ErrorCode.RateLimited).length;
     expect(limited).toBeGreaterThan(100);
     expect(answers.filter((a) => a.ok).length).toBeGreaterThan(0);
+    // Unknown events count against the same budget.
+    const junk = await Promise.all(Array.from({ length: 50 }, () => flooder.socket.timeout(5000).emitWithAck('spam', 1)));
+    expect(junk.filter((a: { error: { code: string } }) => a.error.code === ErrorCode.RateLimited).length).toBeGreaterThan(40);
     // Others are not limited by someone else's flood.
     expect(await teacher.request('spotlight', { participantId: null })).toEqual({ ok: true, data: {} });
     await expectLessonUndisturbed();

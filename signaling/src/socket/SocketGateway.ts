@@ -120,8 +120,11 @@ export class SocketGateway {
     socket.onAny((event: string, ...args: unknown[]) => {
       if (event === REQUEST_EVENT) return;
       const ack = args.at(-1);
-      metrics.requests.inc({ method: 'invalid', outcome: ErrorCode.UnknownMethod });
-      if (typeof ack === 'function') ack({ ok: false, error: { code: ErrorCode.UnknownMethod, message: `unknown event; send "${REQUEST_EVENT}"` } });
+      const error = limiter.take()
+        ? { code: ErrorCode.UnknownMethod, message: `unknown event; send "${REQUEST_EVENT}"` }
+        : { code: ErrorCode.RateLimited, message: 'too many requests; slow down' };
+      metrics.requests.inc({ method: 'invalid', outcome: error.code });
+      if (typeof ack === 'function') ack({ ok: false, error });
     });
 
     socket.on('disconnect', (reason) => {
