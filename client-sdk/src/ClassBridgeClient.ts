@@ -120,7 +120,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       this.#setState('reconnecting', reason);
     });
     this.#signaling.on('connected', ({ reconnect }) => {
-      if (reconnect && !this.#closed) void this.#rejoin('reconnected');
+      // Only a client that had joined rejoins by itself.
+      if (reconnect && !this.#closed && this.#setup) void this.#rejoin('reconnected');
     });
   }
 
