@@ -11,7 +11,7 @@ await build({
   platform: 'browser',
   target: ['chrome100', 'firefox100', 'safari15'],
   sourcemap: true,
-  minify: false,
+  minify: true,
   logLevel: 'warning',
 });
 console.log(JSON.stringify({ bundle: 'client-sdk/dist/browser/classbridge-sdk.js' }));
