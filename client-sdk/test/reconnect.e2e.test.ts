@@ -28,11 +28,8 @@ describe('reconnect after a dropped connection in Chromium', () => {
     await room.waitForFunction(() => (window as any).classbridge.status.hasFloor === true, null, { timeout: 10_000 });
     const oldConsumers = new Set((await receiveStats(room)).map((s) => s.consumerId));
 
-    // Cut the classroom's transport under socket.io, as a dropped link would (not a polite disconnect).
-    const sockets = await lab.server.io.fetchSockets();
-    const roomSocket = sockets.find((socket) => (socket.data as { claims?: { sub: string } }).claims?.sub === ROOM);
-    expect(roomSocket).toBeDefined();
-    (lab.server.io.sockets.sockets.get(roomSocket!.id) as any).conn.close();
+    // The classroom's link drops.
+    await lab.server.dropConnection(ROOM);
 
     await waitForStats(
       room,

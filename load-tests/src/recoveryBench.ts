@@ -41,11 +41,7 @@ try {
   const workerCrash: number[] = [];
   for (let i = 0; i < trials; i++) {
     linkDrop.push(
-      await timeToNewFrame(room, async () => {
-        const sockets = await lab.server.io.fetchSockets();
-        const target = sockets.find((socket) => (socket.data as { claims?: { sub: string } }).claims?.sub === ROOM);
-        (lab.server.io.sockets.sockets.get(target!.id) as unknown as { conn: { close(): void } }).conn.close();
-      }),
+      await timeToNewFrame(room, () => lab.server.dropConnection(ROOM)),
     );
     progress(`link drop ${i + 1}/${trials}: ${linkDrop.at(-1)!.toFixed(0)} ms`);
     await new Promise((resolve) => setTimeout(resolve, 1000));

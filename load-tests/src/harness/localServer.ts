@@ -16,6 +16,11 @@ export interface LocalServer extends RunningServer {
   mintToken(lessonId: string, body: Record<string, unknown>): Promise<string>;
   /** Calls the REST API with the admin key. */
   api(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /**
+   * Cuts a participant's socket under socket.io, as a dropped rural link would
+   * (not a polite disconnect, so the client reconnects by itself).
+   */
+  dropConnection(participantId: string): Promise<void>;
   /** Stops the server and deletes its data directory (unless keepData). */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -76,6 +81,11 @@ export async function startLocalServer(env: Record<string, string> = {}, options
       const answer = await api('POST', `/api/lessons/${encodeURIComponent(lessonId)}/tokens`, body);
       if (answer.status !== 201) throw new Error(`mint failed: ${answer.status} ${JSON.stringify(answer.body)}`);
       return answer.body.token as string;
+    },
+    async dropConnection(participantId) {
+      for (const socket of server.io.sockets.sockets.values()) {
+        if ((socket.data as { claims?: { sub: string } }).claims?.sub === participantId) socket.conn.close();
+      }
     },
     async stop({ keepData = false } = {}) {
       await server.close();
