@@ -93,7 +93,7 @@ interface Published {
 export class ClassBridgeClient extends Emitter<ClientEvents> {
   readonly #signaling: SignalingConnection;
   #device: Device | null = null;
-  #sendTransport: types.Transport | null = null;
+  #sendTransportReady: Promise<types.Transport> | null = null;
   #recvTransport: types.Transport | null = null;
   readonly #published = new Map<MediaSource, Published>();
   readonly #remote = new Map<string, RemoteTrack & { consumer: types.Consumer }>();
@@ -199,7 +199,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     await this.unpublish(source);
     const published: Published = { track, producer: null, ...options };
     this.#published.set(source, published);
-    track.addEventListener('ended', () => void this.unpublish(source));
+    // The browser ended it (e.g. "stop sharing"): unpublish, unless it was replaced meanwhile.
+    track.addEventListener('ended', () => {
+      if (this.#published.get(source)?.track === track) void this.unpublish(source);
+    });
     await this.#produce(source, published);
     return track;
   }
@@ -276,6 +279,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     await Promise.all([...pending.values()].map((producer) => this.#consume(producer)));
     for (const [source, published] of this.#published) await this.#produce(source, published);
     this.#setState('connected');
+    if (state.activeSpeaker) this.emit('activeSpeaker', { participantId: state.activeSpeaker });
     return state;
   }
 
@@ -352,11 +356,16 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   }
 
   async #produce(source: MediaSource, published: Published): Promise<void> {
-    this.#sendTransport ??= await this.#createTransport('send');
+    // Shared promise: concurrent publishes (camera and microphone at once) use one send transport.
+    this.#sendTransportReady ??= this.#createTransport('send').catch((error: unknown) => {
+      this.#sendTransportReady = null; // let the next publish try again
+      throw error;
+    });
+    const sendTransport = await this.#sendTransportReady;
     const wanted = published.codecMimeType?.toLowerCase();
     const codec = wanted ? this.#device?.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === wanted) : undefined;
     if (wanted && !codec) throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, `${published.codecMimeType} is not supported here`);
-    const producer = await this.#sendTransport.produce(produceOptions(source, published.track, codec));
+    const producer = await sendTransport.produce(produceOptions(source, published.track, codec));
     published.producer = producer;
     const heldReason = this.#heldByServer.get(producer.id);
     this.#heldByServer.delete(producer.id);
@@ -468,9 +477,9 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   #dropMedia(): void {
     this.#removeConsumer(() => true);
-    this.#sendTransport?.close();
+    void this.#sendTransportReady?.then((transport) => transport.close(), () => undefined);
     this.#recvTransport?.close();
-    this.#sendTransport = null;
+    this.#sendTransportReady = null;
     this.#recvTransport = null;
     for (const published of this.#published.values()) published.producer = null;
     this.#pendingProducers = null;

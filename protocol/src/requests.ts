@@ -72,6 +72,8 @@ export interface JoinResponse {
   producers: ProducerInfo[];
   floor: FloorState;
   spotlight: string | null;
+  /** Who is speaking now, so a late joiner need not wait for the next change. */
+  activeSpeaker: string | null;
 }
 
 export interface ConsumeResponse {

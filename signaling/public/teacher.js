@@ -90,9 +90,8 @@ joined.participants.forEach((p) => participants.set(p.participantId, p));
 render();
 
 // ?codec=h264 sends H264 instead of VP8 (room PCs with hardware encoders).
-const camera = await client.publishCamera(params.get('codec') === 'h264' ? { codec: 'H264' } : {});
+const [camera] = await Promise.all([client.publishCamera(params.get('codec') === 'h264' ? { codec: 'H264' } : {}), client.publishMicrophone()]);
 stage.addLocal(camera, 'You · 主讲教师');
-await client.publishMicrophone();
 
 let cameraOn = true;
 let micOn = true;

@@ -181,6 +181,17 @@ describe('LiveLesson', () => {
     expect(await codeOf(t.join('room-b', 'classroom'))).toBe(ErrorCode.InvalidState);
   });
 
+  it('tells a late joiner who is speaking', async () => {
+    const t = setup();
+    const teacher = await t.join('teacher', 'teacher');
+    t.live.onActiveSpeaker(`peer-teacher-1`);
+    expect(t.channel.last('activeSpeaker')).toEqual({ participantId: 'teacher' });
+    const late = await t.join('room-a', 'classroom');
+    expect(late.response.activeSpeaker).toBe('teacher');
+    await t.live.leave('teacher', teacher.connection);
+    expect((await t.join('room-b', 'classroom')).response.activeSpeaker).toBeNull();
+  });
+
   it('tells everyone to rebuild media when the SFU room is lost', async () => {
     const t = setup();
     await t.join('teacher', 'teacher');

@@ -63,6 +63,7 @@ export class LiveLesson {
   #floor: string[] = [];
   #raisedHands: string[] = [];
   #spotlight: string | null = null;
+  #activeSpeaker: string | null = null;
   #ended = false;
 
   constructor(options: LiveLessonOptions) {
@@ -124,6 +125,7 @@ export class LiveLesson {
     const connection = record?.connection;
     if (!record || !connection || connection.connectionId !== connectionId) return;
     record.connection = null;
+    if (this.#activeSpeaker === participantId) this.#activeSpeaker = null;
     await this.#dropConnectionMedia(participantId, connection.peerId);
     if (isVisible(record.role)) this.#channel.broadcast('participantLeft', { participantId });
     this.#logger.info({ participantId }, 'participant left');
@@ -358,6 +360,7 @@ export class LiveLesson {
 
   onActiveSpeaker(peerId: string | null): void {
     const participantId = peerId === null ? null : (this.#byPeer(peerId)?.participantId ?? null);
+    this.#activeSpeaker = participantId;
     this.#channel.broadcast('activeSpeaker', { participantId });
   }
 
@@ -429,6 +432,7 @@ export class LiveLesson {
       producers: [...this.#producers.values()].filter((p) => p.participantId !== record.participantId).map(toInfo),
       floor: this.floorState(),
       spotlight: this.#spotlight,
+      activeSpeaker: this.#activeSpeaker,
     };
   }
 
