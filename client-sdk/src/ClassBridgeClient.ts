@@ -74,6 +74,9 @@ export interface InboundStats {
   jitter: number;
 }
 
+/** Rejoin attempts after a drop, backing off from 0.5 s to 4 s (about 20 s in all). */
+const MAX_REJOIN_ATTEMPTS = 8;
+
 interface Published {
   track: MediaStreamTrack;
   producer: types.Producer | null;
@@ -290,7 +293,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   async #rejoin(reason: 'reconnected' | 'media-reset'): Promise<void> {
     this.#dropMedia();
     this.#setState('reconnecting', reason);
-    for (let attempt = 1; attempt <= 8 && !this.#closed; attempt++) {
+    for (let attempt = 1; attempt <= MAX_REJOIN_ATTEMPTS && !this.#closed; attempt++) {
       this.#setup = this.#setupMedia(reason === 'reconnected' ? 'join' : 'sync');
       try {
         await this.#setup;
@@ -298,7 +301,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       } catch (error) {
         this.#dropMedia();
         this.emit('error', toErrorBody(error));
-        if (attempt === 8) {
+        if (attempt === MAX_REJOIN_ATTEMPTS) {
           this.#setup = null;
           this.#setState('failed', error instanceof Error ? error.message : String(error));
           return;
@@ -514,6 +517,6 @@ function firstTrack(stream: MediaStream): MediaStreamTrack {
 }
 
 function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof ClassBridgeError) return { code: error.code, message: error.message };
+  if (error instanceof ClassBridgeError) return error.toBody();
   return { code: ErrorCode.Internal, message: error instanceof Error ? error.message : String(error) };
 }

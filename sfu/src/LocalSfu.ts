@@ -5,11 +5,6 @@ import type { TransportOptions, WireDtlsParameters, WireRtpCapabilities, WireRtp
 import { TypedEmitter } from './TypedEmitter.js';
 import { WorkerPool } from './WorkerPool.js';
 import type { PooledWorker } from './WorkerPool.js';
-
-/** How long room creation waits for a crashed worker's replacement. */
-const REPLACEMENT_WAIT_MS = 5000;
-/** A client needs one send and one recv transport; a few spare cover ICE trouble, more is abuse. */
-const MAX_TRANSPORTS_PER_PEER = 4;
 import { Room } from './Room.js';
 import type { ProducerAppData, SfuPeer } from './SfuPeer.js';
 import { mediaCodecs } from './config.js';
@@ -24,6 +19,11 @@ import type {
   SfuEvents,
   SfuStats,
 } from './SfuControl.js';
+
+/** How long room creation waits for a crashed worker's replacement. */
+const REPLACEMENT_WAIT_MS = 5000;
+/** A client needs one send and one recv transport; a few spare cover ICE trouble, more is abuse. */
+const MAX_TRANSPORTS_PER_PEER = 4;
 
 /**
  * The in-process SFU: a pool of mediasoup workers in this Node process.
