@@ -45,7 +45,8 @@ export interface ClientEvents extends Record<string, unknown> {
   spotlightChanged: { participantId: string | null };
   /** One of your own sources was paused or resumed by the server (floor, teacher's mute) or by you. */
   localSourceChanged: { source: MediaSource; paused: boolean; reason?: ProducerPauseReason };
-  removed: { reason: 'removed' | 'replaced' };
+  /** Final for this client: removed by the teacher, replaced by a newer connection, or the token expired (get a new one). */
+  removed: NotificationMap['removed'];
   lessonEnded: { reason: string };
   error: ErrorBody;
 }

@@ -9,8 +9,10 @@ export const ErrorCode = {
   UnknownMethod: 'UNKNOWN_METHOD',
   /** The message exceeds the size limit. */
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
-  /** Too many messages in a short time from one socket. */
+  /** Too many messages or attempts in a short time (per socket, participant or client address); see `retryAfterSeconds`. */
   RateLimited: 'RATE_LIMITED',
+  /** A configured cap is reached (live lessons, participants in a lesson, open lessons, connections per participant). */
+  LimitExceeded: 'LIMIT_EXCEEDED',
   /** No token, or a token that cannot be verified. */
   Unauthorized: 'UNAUTHORIZED',
   /** The token was valid once but has expired. */
@@ -45,19 +47,25 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
+  /** With RATE_LIMITED: when trying again may succeed. */
+  retryAfterSeconds?: number;
 }
 
 /** An error that carries a stable code across the wire. */
 export class ClassBridgeError extends Error {
   readonly code: ErrorCode;
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'ClassBridgeError';
     this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   toBody(): ErrorBody {
-    return { code: this.code, message: this.message };
+    return this.retryAfterSeconds === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, retryAfterSeconds: this.retryAfterSeconds };
   }
 }

@@ -21,10 +21,13 @@ export interface NotificationMap {
   spotlightChanged: { participantId: string | null };
   /** The media worker serving the lesson died; transports are gone and must be recreated. */
   mediaReset: { reason: string };
-  /** You were removed by the teacher, or replaced by a newer connection of yours. */
-  removed: { reason: 'removed' | 'replaced' };
+  /** You were removed by the teacher, replaced by a newer connection of yours, or your token expired. */
+  removed: { reason: RemovalReason };
   lessonEnded: { reason: 'ended-by-teacher' | 'ended-by-admin' };
 }
+
+/** Why the server ended a connection's session: each is final for that connection (the client must not rejoin by itself). */
+export type RemovalReason = 'removed' | 'replaced' | 'token-expired';
 
 export type ProducerPauseReason = 'owner' | 'muted' | 'no-floor';
 

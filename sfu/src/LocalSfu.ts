@@ -35,19 +35,26 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   readonly #pool: WorkerPool;
   /** Rooms being created or live, keyed by room (lesson) id; a promise so concurrent joins share one router. */
   readonly #rooms = new Map<string, Promise<Room>>();
+  /** Every router has the same capabilities (same codec list), so no room is needed to answer for one. */
+  readonly #rtpCapabilities: WireRtpCapabilities;
   #closed = false;
 
-  private constructor(config: SfuConfig, logger: Logger, pool: WorkerPool) {
+  private constructor(config: SfuConfig, logger: Logger, pool: WorkerPool, rtpCapabilities: WireRtpCapabilities) {
     super();
     this.#config = config;
     this.#logger = logger;
     this.#pool = pool;
+    this.#rtpCapabilities = rtpCapabilities;
     pool.on('died', ({ index, pid }) => this.emit('workerDied', { workerIndex: index, pid }));
   }
 
   static async start(config: SfuConfig, logger: Logger): Promise<LocalSfu> {
     const pool = await WorkerPool.start(config, logger);
-    return new LocalSfu(config, logger, pool);
+    // A short-lived router tells the capabilities every room's router will have.
+    const probe = await pool.leastLoaded().worker.createRouter({ mediaCodecs });
+    const rtpCapabilities = probe.rtpCapabilities as WireRtpCapabilities;
+    probe.close();
+    return new LocalSfu(config, logger, pool, rtpCapabilities);
   }
 
   get closed(): boolean {
@@ -60,8 +67,8 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   }
 
   async getRouterRtpCapabilities(roomId: string): Promise<WireRtpCapabilities> {
-    const room = await this.#room(roomId);
-    return room.router.rtpCapabilities as WireRtpCapabilities;
+    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    return room && !room.closed ? (room.router.rtpCapabilities as WireRtpCapabilities) : this.#rtpCapabilities;
   }
 
   async createTransport(roomId: string, peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions> {
@@ -100,7 +107,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
 
   async connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: WireDtlsParameters): Promise<void> {
     const transport = (await this.#peer(roomId, peerId)).transport(transportId);
-    await mediaCall(() => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
+    await this.#mediaCall('connectTransport', () => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
   }
 
   async restartIce(roomId: string, peerId: string, transportId: string): Promise<TransportOptions['iceParameters']> {
@@ -113,7 +120,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     const peer = this.#existingPeer(room, peerId);
     const transport = peer.transport(request.transportId);
     if (transport.appData['direction'] !== 'send') throw new ClassBridgeError(ErrorCode.BadRequest, 'produce needs a send transport');
-    const producer = await mediaCall(() =>
+    const producer = await this.#mediaCall('produce', () =>
       transport.produce<ProducerAppData>({
         kind: request.kind,
         rtpParameters: request.rtpParameters as types.RtpParameters,
@@ -161,7 +168,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     let consumer: types.Consumer;
     try {
       // Start paused: the client resumes once its consumer is ready, so no keyframe is wasted.
-      consumer = await mediaCall(() => transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, appData: { peerId } }));
+      consumer = await this.#mediaCall('consume', () => transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, appData: { peerId } }));
     } finally {
       peer.consumesInFlight.delete(producer.id);
     }
@@ -221,9 +228,11 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   }
 
   async closeRoom(roomId: string): Promise<void> {
-    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    const pending = this.#rooms.get(roomId);
+    const room = await pending?.catch(() => undefined);
     room?.close();
-    this.#rooms.delete(roomId);
+    // Only the room asked for: a new one may have been opened for the same lesson meanwhile.
+    if (this.#rooms.get(roomId) === pending) this.#rooms.delete(roomId);
   }
 
   async stats(): Promise<SfuStats> {
@@ -304,6 +313,25 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     return peer;
   }
 
+  /**
+   * mediasoup throws TypeError/UnsupportedError/Error for parameters it cannot use: the client's fault,
+   * answered with a stable code and a safe message. mediasoup's own text (internal names, worker
+   * method names) goes to the log only.
+   */
+  async #mediaCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof ClassBridgeError) throw error;
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'TypeError' || name === 'UnsupportedError' || name === 'Error') {
+        this.#logger.info({ operation, detail: error instanceof Error ? error.message.slice(0, 500) : String(error) }, 'media parameters rejected');
+        throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, REJECTED[operation] ?? 'the media server rejected these parameters');
+      }
+      throw error;
+    }
+  }
+
   #findProducer(room: Room, producerId: string): types.Producer<ProducerAppData> {
     for (const peer of room.peers.values()) {
       const producer = peer.producers.get(producerId);
@@ -323,16 +351,9 @@ function summarize(producer: types.Producer<ProducerAppData>): ProducerSummary {
   };
 }
 
-/** mediasoup throws TypeError/UnsupportedError for parameters it cannot use: that is the client's fault. */
-async function mediaCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ClassBridgeError) throw error;
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'TypeError' || name === 'UnsupportedError' || name === 'Error') {
-      throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, error instanceof Error ? error.message.slice(0, 300) : 'invalid media parameters');
-    }
-    throw error;
-  }
-}
+/** What a client is told when mediasoup refuses its parameters (the details stay in the log). */
+const REJECTED: Record<string, string> = {
+  connectTransport: 'the DTLS parameters were rejected (or the transport is connected already)',
+  produce: 'the RTP parameters were rejected (unsupported codec, or an SSRC, MID or RID already in use)',
+  consume: 'cannot consume this producer with these RTP capabilities',
+};

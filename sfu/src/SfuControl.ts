@@ -85,7 +85,7 @@ export interface SfuEvents extends Record<string, unknown> {
 }
 
 export interface SfuControl extends TypedEmitter<SfuEvents> {
-  /** Router RTP capabilities of a room; creates the room on first use. */
+  /** Router RTP capabilities of a room; does not open the room (rooms open with a participant's first transport). */
   getRouterRtpCapabilities(roomId: string): Promise<WireRtpCapabilities>;
   createTransport(roomId: string, peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions>;
   connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: WireDtlsParameters): Promise<void>;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { RateBudget } from './limits/RateLimiter.js';
 
 /** Server configuration, read from environment variables (documented in README.md). */
 export interface ServerConfig {
@@ -18,13 +19,62 @@ export interface ServerConfig {
   demo: boolean;
   logLevel: string;
   /** Per-socket message budget: burst size and refill per second. */
-  rateLimit: { burst: number; perSecond: number };
+  rateLimit: RateBudget;
+  /** Budgets per client address and per participant (see README: Limits). */
+  limits: ServerLimits;
+  /** Tokens whose lifetime (exp − iat) exceeds this are refused, as are tokens without exp. */
+  tokenMaxTtlSeconds: number;
+  /** Bearer token GET /metrics requires; unset: open (restrict it at the network instead). */
+  metricsToken: string | undefined;
+  /** Reverse proxies in front of the server whose X-Forwarded-For is trusted (0: use the TCP peer address). */
+  trustProxyHops: number;
+  /** Origins (besides the server's own) allowed to load the SDK bundle and open socket.io connections with polling. */
+  corsOrigins: string[];
   /** How many remote participants may hold the floor at once (echo control: 1 by default). */
   maxFloorHolders: number;
   redisUrl: string | undefined;
   /** PEM files for HTTPS: browsers capture camera and microphone only on https:// (or localhost). */
   tls: { certFile: string; keyFile: string } | undefined;
 }
+
+export interface ServerLimits {
+  /** Socket connection attempts per client address. */
+  connectsPerIp: RateBudget;
+  /** Refused socket connections (bad or expired tokens) per client address; when spent, the address must wait. */
+  authFailuresPerIp: RateBudget;
+  /** Socket requests per client address, all its sockets together. */
+  requestsPerIp: RateBudget;
+  /** REST requests per client address. */
+  restPerIp: RateBudget;
+  /** Wrong admin API keys per client address; when spent, every admin request from it gets 429. */
+  adminAuthFailuresPerIp: RateBudget;
+  /** Sockets one participant (lesson + participant id) may hold open at once. */
+  maxSocketsPerParticipant: number;
+  /** Lessons with live state (someone joined) at once. */
+  maxLiveLessons: number;
+  /** Connected participants in one lesson. */
+  maxParticipantsPerLesson: number;
+  /** Lessons not yet ended in the directory (REST creation beyond it is refused). */
+  maxOpenLessons: number;
+  /** How long a lesson's media room stays open after its last participant left. */
+  roomIdleGraceMs: number;
+}
+
+/** "burst/perSecond", e.g. "600/20". */
+const budget = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx): RateBudget => {
+      const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+      const burst = Number(match?.[1]);
+      const perSecond = Number(match?.[2]);
+      if (!match || burst < 1 || !(perSecond > 0)) {
+        ctx.addIssue({ code: 'custom', message: 'expected "<burst>/<per second>", e.g. "600/20", both positive' });
+        return z.NEVER;
+      }
+      return { burst, perSecond };
+    });
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -42,6 +92,25 @@ const envSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(30),
   MAX_FLOOR_HOLDERS: z.coerce.number().int().min(1).max(16).default(1),
   REDIS_URL: z.string().url().optional(),
+  // Sized for 200 classrooms behind one school NAT address joining at the bell (README: Limits).
+  CONNECT_RATE_PER_IP: budget('600/20'),
+  AUTH_FAILURE_RATE_PER_IP: budget('100/2'),
+  REQUEST_RATE_PER_IP: budget('20000/500'),
+  REST_RATE_PER_IP: budget('1000/50'),
+  ADMIN_AUTH_FAILURE_RATE_PER_IP: budget('20/0.2'),
+  MAX_SOCKETS_PER_PARTICIPANT: z.coerce.number().int().min(1).max(100).default(4),
+  MAX_LIVE_LESSONS: z.coerce.number().int().min(1).default(500),
+  MAX_PARTICIPANTS_PER_LESSON: z.coerce.number().int().min(2).default(300),
+  MAX_OPEN_LESSONS: z.coerce.number().int().min(1).default(5000),
+  ROOM_IDLE_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
 });
@@ -81,6 +150,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
     demo,
     logLevel: e.LOG_LEVEL,
     rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },
+    limits: {
+      connectsPerIp: e.CONNECT_RATE_PER_IP,
+      authFailuresPerIp: e.AUTH_FAILURE_RATE_PER_IP,
+      requestsPerIp: e.REQUEST_RATE_PER_IP,
+      restPerIp: e.REST_RATE_PER_IP,
+      adminAuthFailuresPerIp: e.ADMIN_AUTH_FAILURE_RATE_PER_IP,
+      maxSocketsPerParticipant: e.MAX_SOCKETS_PER_PARTICIPANT,
+      maxLiveLessons: e.MAX_LIVE_LESSONS,
+      maxParticipantsPerLesson: e.MAX_PARTICIPANTS_PER_LESSON,
+      maxOpenLessons: e.MAX_OPEN_LESSONS,
+      roomIdleGraceMs: e.ROOM_IDLE_GRACE_SECONDS * 1000,
+    },
+    tokenMaxTtlSeconds: e.TOKEN_MAX_TTL_SECONDS,
+    metricsToken: e.METRICS_TOKEN,
+    trustProxyHops: e.TRUST_PROXY,
+    corsOrigins: e.CORS_ORIGINS,
     maxFloorHolders: e.MAX_FLOOR_HOLDERS,
     redisUrl: e.REDIS_URL,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) } : undefined,

@@ -5,3 +5,4 @@ export type { ServerConfig } from './config.js';
 export { createLogger } from './logger.js';
 export { TokenService } from './auth/TokenService.js';
 export type { DirectoryInput } from './domain/schemas.js';
+export { installProcessGuard } from './processGuard.js';

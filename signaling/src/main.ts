@@ -3,6 +3,7 @@ import { demoDistrict } from '@classbridge/seeds';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
+import { installProcessGuard } from './processGuard.js';
 
 /** Entry point: configuration from the environment, graceful shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, { logger, ...(config.demo ? { seed: demoDistrict(new Date()) } : {}) });
+  // From here on one failing handler must not end every lesson in the district.
+  installProcessGuard(logger, (kind) => server.metrics.uncaughtErrors.inc({ kind }));
   if (config.demo) logger.info(`demo: open ${server.url}/ in a browser`);
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');

@@ -8,6 +8,8 @@ export class Metrics {
   readonly requestSeconds: Histogram<'method'>;
   readonly rejectedConnections: Counter<'code'>;
   readonly connectedSockets: Gauge;
+  readonly restRefusals: Counter<'code'>;
+  readonly uncaughtErrors: Counter<'kind'>;
 
   constructor(sfu: SfuControl, liveLessons: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'classbridge_' });
@@ -33,6 +35,18 @@ export class Metrics {
     this.connectedSockets = new Gauge({
       name: 'classbridge_signaling_connected_sockets',
       help: 'Authenticated socket.io connections.',
+      registers: [this.registry],
+    });
+    this.restRefusals = new Counter({
+      name: 'classbridge_rest_refusals_total',
+      help: 'REST requests answered with an error, by error code (RATE_LIMITED, UNAUTHORIZED…).',
+      labelNames: ['code'],
+      registers: [this.registry],
+    });
+    this.uncaughtErrors = new Counter({
+      name: 'classbridge_uncaught_errors_total',
+      help: 'Errors nothing caught, logged by the process guard while the server kept serving (each is a bug; alert on any).',
+      labelNames: ['kind'],
       registers: [this.registry],
     });
     new Gauge({

@@ -15,6 +15,7 @@ import { SocketGateway } from './socket/SocketGateway.js';
 import { TokenIssuer } from './http/TokenIssuer.js';
 import { createApp } from './http/createApp.js';
 import { Metrics } from './metrics.js';
+import { ClientBudgets } from './limits/ClientBudgets.js';
 
 export interface RunningServer {
   url: string;
@@ -23,6 +24,7 @@ export interface RunningServer {
   store: DirectoryStore;
   registry: LiveLessonRegistry;
   tokens: TokenService;
+  metrics: Metrics;
   /** The socket.io server (adapters, diagnostics). */
   io: SocketGateway['io'];
   close(): Promise<void>;
@@ -57,21 +59,53 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
       }),
       logger.child({ component: 'sfu' }),
     ));
-  const tokens = new TokenService(config.tokenSecret);
+  const tokens = new TokenService(config.tokenSecret, config.tokenMaxTtlSeconds);
+  const budgets = new ClientBudgets(config.limits);
   const httpServer = config.tls ? https.createServer(await readTls(config.tls)) : http.createServer();
-  let registry: LiveLessonRegistry | undefined;
-  const metrics = new Metrics(sfu, () => registry?.size ?? 0);
-  const gateway = new SocketGateway(httpServer, { tokens, sfu, metrics, logger: logger.child({ component: 'socket' }), rateLimit: config.rateLimit });
-  registry = new LiveLessonRegistry({
+  let gateway: SocketGateway | undefined;
+  const registry = new LiveLessonRegistry({
     sfu,
     store,
     logger: logger.child({ component: 'lessons' }),
     maxFloorHolders: config.maxFloorHolders,
-    channelFor: (lessonId) => gateway.channelFor(lessonId),
+    maxLiveLessons: config.limits.maxLiveLessons,
+    maxParticipantsPerLesson: config.limits.maxParticipantsPerLesson,
+    idleGraceMs: config.limits.roomIdleGraceMs,
+    // Channels are only asked for once a socket joined, by which time the gateway exists.
+    channelFor: (lessonId) => gateway!.channelFor(lessonId),
   });
-  gateway.attach(registry);
+  const metrics = new Metrics(sfu, () => registry.size);
   const issuer = new TokenIssuer(store, tokens);
-  httpServer.on('request', createApp({ adminApiKey: config.adminApiKey, demo: config.demo, store, registry, issuer, sfu, metrics, logger }));
+  const app = createApp({
+    adminApiKey: config.adminApiKey,
+    demo: config.demo,
+    store,
+    registry,
+    issuer,
+    sfu,
+    metrics,
+    logger,
+    budgets,
+    trustProxyHops: config.trustProxyHops,
+    metricsToken: config.metricsToken,
+    corsOrigins: config.corsOrigins,
+    maxOpenLessons: config.limits.maxOpenLessons,
+  });
+  // Express first, socket.io second: engine.io then takes /socket.io/ requests before express sees them.
+  // The other way round both answer the same request, and the second answer throws (ERR_HTTP_HEADERS_SENT).
+  httpServer.on('request', app);
+  gateway = new SocketGateway(httpServer, {
+    tokens,
+    sfu,
+    registry,
+    metrics,
+    budgets,
+    logger: logger.child({ component: 'socket' }),
+    rateLimit: config.rateLimit,
+    trustProxyHops: config.trustProxyHops,
+    corsOrigins: config.corsOrigins,
+  });
+  const io = gateway.io;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -90,10 +124,12 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     store,
     registry,
     tokens,
-    io: gateway.io,
+    metrics,
+    io,
     close: () =>
       (closing ??= (async () => {
-        await gateway.close();
+        registry.close();
+        await gateway?.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         if (!givenSfu) await sfu.close();

@@ -10,33 +10,47 @@ import { FakeSfu } from './support/FakeSfu.js';
 const lesson: Lesson = {
   id: 'L1', title: 'Music', subject: '', teacherId: null, mainClassroomId: 'main', remoteClassroomIds: ['a', 'b'],
   scheduledStart: '2026-11-23T08:00:00.000Z', durationMinutes: 40, status: 'scheduled', startedAt: null, endedAt: null, createdAt: '2026-11-23T07:00:00.000Z',
+  removedParticipantIds: [],
 };
 
 class RecordingChannel implements LessonChannel {
   readonly sent: Array<{ to: string; method: NotificationMethod; data: unknown }> = [];
   readonly disconnected: string[] = [];
+  /** Who was in the broadcast group when each broadcast went out. */
+  readonly reached: Array<{ method: NotificationMethod; data: unknown; members: Set<string> }> = [];
   broadcast<M extends NotificationMethod>(method: M, data: NotificationMap[M]) {
     this.sent.push({ to: '*', method, data });
+    this.reached.push({ method, data, members: new Set(this.members) });
   }
   send<M extends NotificationMethod>(connectionId: string, method: M, data: NotificationMap[M]) {
     this.sent.push({ to: connectionId, method, data });
   }
+  readonly members = new Set<string>();
+  addMember(connectionId: string) {
+    this.members.add(connectionId);
+  }
+  removeMember(connectionId: string) {
+    this.members.delete(connectionId);
+  }
   disconnect(connectionId: string) {
     this.disconnected.push(connectionId);
   }
+  disconnectAll() {}
   last<M extends NotificationMethod>(method: M): NotificationMap[M] | undefined {
     return this.sent.filter((entry) => entry.method === method).at(-1)?.data as NotificationMap[M] | undefined;
   }
 }
 
-function setup(maxFloorHolders = 1) {
+function setup(maxFloorHolders = 1, { maxParticipants = 100, removed = [] as string[] } = {}) {
   const sfu = new FakeSfu();
   const channel = new RecordingChannel();
-  let current = lesson;
+  let current: Lesson = { ...lesson, removedParticipantIds: removed };
   const store = {
     setLessonStatus: async (_id: string, status: 'live' | 'ended') => (current = { ...current, status }),
+    removeParticipant: async (_id: string, participantId: string) =>
+      (current = { ...current, removedParticipantIds: [...new Set([...current.removedParticipantIds, participantId])] }),
   } as unknown as DirectoryStore;
-  const live = new LiveLesson({ lesson, sfu, store, channel, logger: pino({ level: 'silent' }), maxFloorHolders });
+  const live = new LiveLesson({ lesson: current, sfu, store, channel, logger: pino({ level: 'silent' }), maxFloorHolders, maxParticipants });
   let n = 0;
   const join = async (sub: string, role: Role) => {
     const claims: AccessClaims = { sub, lessonId: 'L1', role, name: sub };
@@ -45,7 +59,7 @@ function setup(maxFloorHolders = 1) {
     return { connection, response };
   };
   const mic = (sub: string) => live.produce(sub, { transportId: 't', kind: 'audio', source: 'microphone', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000 }] } });
-  return { sfu, channel, live, join, mic, status: () => current.status };
+  return { sfu, channel, live, join, mic, status: () => current.status, removedInStore: () => current.removedParticipantIds };
 }
 
 function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
@@ -199,5 +213,89 @@ describe('LiveLesson', () => {
     t.live.onMediaReset('worker-died');
     expect(t.channel.last('producerRemoved')).toEqual({ producerId });
     expect(t.channel.last('mediaReset')).toEqual({ reason: 'worker-died' });
+  });
+
+  it('keeps one producer per source when 20 publish requests race', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    await t.join('room-a', 'classroom');
+    const camera = () =>
+      t.live.produce('room-a', { transportId: 't', kind: 'video', source: 'camera', rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }] } });
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => codeOf(camera())));
+    expect(outcomes.filter((code) => code === undefined)).toHaveLength(1);
+    expect(outcomes.filter((code) => code === ErrorCode.Conflict)).toHaveLength(19);
+    expect([...t.sfu.producers.values()].filter((p) => p.source === 'camera')).toHaveLength(1);
+    // Once it is closed, the source is free again.
+    const [only] = [...t.sfu.producers.values()].filter((p) => p.source === 'camera');
+    await t.live.closeProducer('room-a', only!.producerId);
+    expect(await codeOf(camera())).toBeUndefined();
+  });
+
+  it('leaves exactly one live connection when 10 joins of one participant race', async () => {
+    const t = setup();
+    const claims: AccessClaims = { sub: 'teacher', lessonId: 'L1', role: 'teacher', name: 'T' };
+    const connections = Array.from({ length: 10 }, (_, i) => `socket-${i}`);
+    await Promise.all(connections.map((connection, i) => t.live.join(claims, connection, `peer-${i}`, { codecs: [] })));
+    const live = connections.filter((connection) => {
+      try {
+        t.live.assertConnection('teacher', connection);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(live).toHaveLength(1);
+    // Every other one was told it was replaced and dropped, and left the broadcast group.
+    const dropped = connections.filter((connection) => connection !== live[0]);
+    expect([...t.channel.disconnected].sort()).toEqual([...dropped].sort());
+    expect([...t.channel.members]).toEqual(live);
+    // Their SFU peers were closed; the survivor's was not.
+    expect(t.sfu.closedPeers).toHaveLength(9);
+    expect(t.live.connectedCount).toBe(1);
+  });
+
+  it('caps connected participants, also when joins race, but always lets a participant replace its connection', async () => {
+    const t = setup(1, { maxParticipants: 4 });
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => codeOf(t.join(`room-${i}`, 'classroom'))));
+    expect(outcomes.filter((code) => code === undefined)).toHaveLength(4);
+    expect(outcomes.filter((code) => code === ErrorCode.LimitExceeded)).toHaveLength(6);
+    const inside = outcomes.findIndex((code) => code === undefined);
+    expect(await codeOf(t.join(`room-${inside}`, 'classroom'))).toBeUndefined();
+    expect(t.live.connectedCount).toBe(4);
+  });
+
+  it('puts a joiner into the broadcast group in the step that takes its snapshot', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    // The teacher publishes while a classroom joins: the classroom must learn of the producer exactly once.
+    const [{ producerId }, room] = await Promise.all([t.mic('teacher'), t.join('room-a', 'classroom')]);
+    const inSnapshot = room.response.producers.some((p) => p.producerId === producerId);
+    const announced = t.channel.reached.some((entry) => entry.method === 'producerAdded' && (entry.data as { producerId: string }).producerId === producerId && entry.members.has(room.connection));
+    expect(inSnapshot !== announced).toBe(true);
+    expect(t.channel.members.has(room.connection)).toBe(true);
+    // A connection that leaves is out of the group at once.
+    await t.live.leave('room-a', room.connection);
+    expect(t.channel.members.has(room.connection)).toBe(false);
+  });
+
+  it('keeps removed participants out across a reload of the lesson', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    await t.join('student-1', 'student');
+    await t.live.remove('teacher', 'student-1');
+    expect(t.removedInStore()).toEqual(['student-1']);
+    // A new LiveLesson built from the stored lesson (a restart) still refuses them.
+    const again = setup(1, { removed: t.removedInStore() });
+    expect(await codeOf(again.join('student-1', 'student'))).toBe(ErrorCode.Forbidden);
+    expect(again.live.participants().map((p) => p.participantId)).not.toContain('student-1');
+  });
+
+  it('ends the lesson without dropping the connection that asked, so it gets its answer', async () => {
+    const t = setup();
+    const teacher = await t.join('teacher', 'teacher');
+    const a = await t.join('room-a', 'classroom');
+    await t.live.end('teacher', teacher.connection);
+    expect(t.channel.disconnected).toEqual([a.connection]);
+    expect(t.channel.members.size).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { RateLimiter } from '../src/socket/RateLimiter.js';
+import { RateLimiter } from '../src/limits/RateLimiter.js';
 
 describe('RateLimiter', () => {
   it('allows a burst, then refuses until tokens refill', () => {

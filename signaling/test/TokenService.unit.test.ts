@@ -20,7 +20,9 @@ describe('TokenService', () => {
 
   it('verifies what it minted and returns the claims', () => {
     const { token, expiresAt } = tokens.mint(claims, 60);
-    expect(tokens.verify(token)).toEqual(claims);
+    const verified = tokens.verify(token);
+    expect(verified.claims).toEqual(claims);
+    expect(Math.abs(verified.expiresAtMs - Date.parse(expiresAt))).toBeLessThan(1500);
     expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
   });
 
@@ -56,5 +58,26 @@ describe('TokenService', () => {
   it('refuses well-signed tokens with invalid claims', () => {
     const bad = jwt.sign({ ...claims, role: 'superuser' }, SECRET, { issuer: 'classbridge', audience: 'classbridge-lesson', expiresIn: 60 });
     expect(codeOf(() => tokens.verify(bad))).toBe(ErrorCode.Unauthorized);
+  });
+
+  it('refuses tokens that never expire, have no iat, or outlive the maximum lifetime', () => {
+    const sign = (payload: object, options: jwt.SignOptions = {}) => jwt.sign({ ...claims, ...payload }, SECRET, { issuer: 'classbridge', audience: 'classbridge-lesson', ...options });
+    const now = Math.floor(Date.now() / 1000);
+    const limited = new TokenService(SECRET, 3600);
+    expect(codeOf(() => limited.verify(sign({})))).toBe(ErrorCode.Unauthorized); // no exp
+    expect(codeOf(() => limited.verify(sign({}, { noTimestamp: true, expiresIn: 60 })))).toBe(ErrorCode.Unauthorized); // no iat
+    expect(codeOf(() => limited.verify(sign({}, { expiresIn: 3601 })))).toBe(ErrorCode.Unauthorized);
+    expect(codeOf(() => limited.verify(sign({ iat: now + 3600, exp: now + 3700 })))).toBe(ErrorCode.Unauthorized); // issued in the future
+    expect(codeOf(() => limited.verify(sign({}, { expiresIn: 3600 })))).toBeUndefined();
+    // Minting never exceeds the configured lifetime.
+    const { expiresAt } = limited.mint(claims, 12 * 3600);
+    expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(3600 * 1000);
+  });
+
+  it('refuses display names with markup or control characters', () => {
+    expect(codeOf(() => tokens.mint({ ...claims, name: '<img src=x onerror=alert(1)>' }, 60))).toBe(ErrorCode.BadRequest);
+    const sneaky = jwt.sign({ ...claims, name: 'Room\u202eA' }, SECRET, { issuer: 'classbridge', audience: 'classbridge-lesson', expiresIn: 60 });
+    expect(codeOf(() => tokens.verify(sneaky))).toBe(ErrorCode.Unauthorized);
+    expect(tokens.verify(tokens.mint({ ...claims, name: '上岭村小学 四年级' }, 60).token).claims.name).toBe('上岭村小学 四年级');
   });
 });

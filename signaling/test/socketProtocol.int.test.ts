@@ -1,20 +1,12 @@
 import { ErrorCode } from '@classbridge/protocol';
 import { startLocalServer } from '@classbridge/load-tests';
 import type { LocalServer } from '@classbridge/load-tests';
-import { connect, opusRtpParameters, vp8RtpParameters } from './support/socketClient.js';
+import { connect, joinAs as joinLesson, opusRtpParameters, vp8RtpParameters, waitFor } from './support/socketClient.js';
 import type { TestSocket } from './support/socketClient.js';
 
 const LESSON = 'demo-music-g4';
 
-/** Joins over a real socket with the router's own capabilities (what a Device would send). */
-async function joinAs(server: LocalServer, body: Record<string, unknown>): Promise<TestSocket> {
-  const client = await connect(server.url, { token: await server.mintToken(LESSON, body) });
-  const caps = await client.request('getRouterRtpCapabilities', {});
-  expect(caps.ok).toBe(true);
-  const joined = await client.request('join', { rtpCapabilities: caps.ok ? caps.data.rtpCapabilities : {} });
-  expect(joined).toMatchObject({ ok: true });
-  return client;
-}
+const joinAs = (server: LocalServer, body: Record<string, unknown>): Promise<TestSocket> => joinLesson(server, LESSON, body);
 
 describe('signaling socket protocol (real mediasoup worker)', () => {
   let server: LocalServer;
@@ -111,11 +103,3 @@ describe('signaling socket protocol (real mediasoup worker)', () => {
     expect(await watcher.request('createTransport', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: ErrorCode.NotJoined } });
   });
 });
-
-export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -8,6 +8,10 @@ import { z } from 'zod';
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1-64 letters, digits, "-" or "_"');
 const name = z.string().trim().min(1).max(200);
+/** A participant id as tokens carry it (`sub`): 'teacher', 'classroom-qh-shangling-g4', 'student-1a2b3c4d'. */
+export const participantIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'participant ids are 1-128 letters, digits, "_", ".", ":" or "-"');
+/** Removals a lesson remembers; far more than any class has participants. */
+export const MAX_REMOVED_PARTICIPANTS = 10_000;
 
 export const districtSchema = z.object({ id, name, region: z.string().max(200).default('') });
 export const schoolSchema = z.object({
@@ -36,9 +40,11 @@ export const lessonSchema = z.object({
   startedAt: z.iso.datetime().nullable().default(null),
   endedAt: z.iso.datetime().nullable().default(null),
   createdAt: z.iso.datetime(),
+  /** Participants the teacher removed: their tokens no longer get in, even after a restart. Absent in older files. */
+  removedParticipantIds: z.array(participantIdSchema).max(MAX_REMOVED_PARTICIPANTS).default([]),
 });
 
-/** Body of POST /api/lessons. */
+/** Body of POST /api/lessons (never removedParticipantIds, status or timestamps: the server sets those). */
 export const createLessonSchema = lessonSchema
   .pick({ title: true, subject: true, teacherId: true, mainClassroomId: true, remoteClassroomIds: true, scheduledStart: true, durationMinutes: true })
   .extend({ id: id.optional() })

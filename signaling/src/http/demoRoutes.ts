@@ -1,7 +1,7 @@
 import express from 'express';
 import type { Router } from 'express';
 import { z } from 'zod';
-import { roles } from '@classbridge/protocol';
+import { displayTextSchema, roles } from '@classbridge/protocol';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { TokenIssuer } from './TokenIssuer.js';
 import { validate } from './restApi.js';
@@ -10,7 +10,7 @@ const seatSchema = z
   .object({
     role: z.enum(roles),
     classroomId: z.string().min(1).max(64).optional(),
-    displayName: z.string().trim().min(1).max(100).optional(),
+    displayName: displayTextSchema(100).optional(),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { ErrorBody } from '@classbridge/protocol';
+import type { Metrics } from '../metrics.js';
 
 const statusOf: Partial<Record<ErrorBody['code'], number>> = {
   BAD_REQUEST: 400,
@@ -11,6 +12,7 @@ const statusOf: Partial<Record<ErrorBody['code'], number>> = {
   WRONG_LESSON: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  LIMIT_EXCEEDED: 409,
   INVALID_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
@@ -23,7 +25,7 @@ export function httpStatus(code: ErrorBody['code']): number {
 }
 
 /** Every REST error is `{ error: { code, message } }` with a stable code; internals stay in the log. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     let body: ErrorBody;
     const status = (error as { status?: number; type?: string }).status;
@@ -36,6 +38,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       body = { code: ErrorCode.Internal, message: 'internal error' };
       logger.error({ method: req.method, path: req.path, err: error instanceof Error ? error.stack : String(error) }, 'REST request failed');
     }
+    metrics.restRefusals.inc({ code: body.code });
+    if (res.headersSent) {
+      // Too late for an error answer (a stream broke midway): end it, never throw.
+      res.end();
+      return;
+    }
+    if (body.retryAfterSeconds !== undefined) res.set('Retry-After', String(body.retryAfterSeconds));
     res.status(httpStatus(body.code)).json({ error: body });
   };
 }

@@ -8,18 +8,23 @@ import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import { lessonQuerySchema, mintTokenSchema } from './schemas.js';
 import type { TokenIssuer } from './TokenIssuer.js';
+import type { ClientBudgets } from '../limits/ClientBudgets.js';
+import { clientAddress } from '../limits/clientAddress.js';
 
 export interface RestApiOptions {
   adminApiKey: string;
   store: DirectoryStore;
   registry: LiveLessonRegistry;
   issuer: TokenIssuer;
+  budgets: ClientBudgets;
+  trustProxyHops: number;
+  maxOpenLessons: number;
 }
 
 /** The admin REST API under /api (described in openapi.ts). */
-export function restApi({ adminApiKey, store, registry, issuer }: RestApiOptions): Router {
+export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons }: RestApiOptions): Router {
   const router = express.Router();
-  router.use(requireApiKey(adminApiKey));
+  router.use(requireApiKey(adminApiKey, budgets, trustProxyHops));
 
   router.get('/directory', async (_req, res) => {
     const { lessons: _lessons, ...directory } = await store.snapshot();
@@ -32,7 +37,7 @@ export function restApi({ adminApiKey, store, registry, issuer }: RestApiOptions
   });
 
   router.post('/lessons', async (req, res) => {
-    const lesson = await store.createLesson(validate(createLessonSchema, req.body));
+    const lesson = await store.createLesson(validate(createLessonSchema, req.body), { maxOpenLessons });
     res.status(201).json(lesson);
   });
 
@@ -88,13 +93,20 @@ function param(req: Request, name: string): string {
   return value;
 }
 
-/** `x-api-key: <key>` or `Authorization: Bearer <key>`, compared in constant time. */
-function requireApiKey(expected: string): RequestHandler {
+/**
+ * `x-api-key: <key>` or `Authorization: Bearer <key>`, compared in constant time.
+ * An address that presented too many wrong keys gets 429 for every admin call,
+ * right or wrong key, until its budget refills: guessing cannot go faster than that.
+ */
+function requireApiKey(expected: string, budgets: ClientBudgets, trustProxyHops: number): RequestHandler {
   const expectedDigest = digest(expected);
   return (req, _res, next) => {
+    const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
+    budgets.adminAuthFailures.assertAvailable(address);
     const bearer = req.get('authorization')?.match(/^Bearer (.+)$/)?.[1];
     const presented = req.get('x-api-key') ?? bearer;
     if (!presented || !timingSafeEqual(digest(presented), expectedDigest)) {
+      budgets.adminAuthFailures.take(address);
       next(new ClassBridgeError(ErrorCode.Unauthorized, 'an admin API key is required (header x-api-key)'));
       return;
     }

@@ -42,6 +42,8 @@ export interface LiveLessonOptions {
   channel: LessonChannel;
   logger: Logger;
   maxFloorHolders: number;
+  /** Connected participants at most (a rejoin that replaces a connection always fits). */
+  maxParticipants: number;
 }
 
 /**
@@ -57,14 +59,20 @@ export class LiveLesson {
   readonly #channel: LessonChannel;
   readonly #logger: Logger;
   readonly #maxFloorHolders: number;
+  readonly #maxParticipants: number;
   readonly #participants = new Map<string, ParticipantRecord>();
   readonly #producers = new Map<string, ProducerRecord>();
+  /** Participant ids the teacher removed: persisted with the lesson, so a restart does not let them back in. */
+  readonly #removed: Set<string>;
+  /** `participantId/source` of produce requests in flight, so concurrent requests cannot create a second producer. */
+  readonly #producing = new Set<string>();
   /** Floor holders, earliest grant first. */
   #floor: string[] = [];
   #raisedHands: string[] = [];
   #spotlight: string | null = null;
   #activeSpeaker: string | null = null;
   #ended = false;
+  #retired = false;
 
   constructor(options: LiveLessonOptions) {
     this.lessonId = options.lesson.id;
@@ -74,10 +82,22 @@ export class LiveLesson {
     this.#channel = options.channel;
     this.#logger = options.logger.child({ lessonId: this.lessonId });
     this.#maxFloorHolders = options.maxFloorHolders;
+    this.#maxParticipants = options.maxParticipants;
+    this.#removed = new Set(options.lesson.removedParticipantIds);
   }
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** Set when the registry unloaded this lesson (idle): a joiner holding it must fetch the lesson again. */
+  get retired(): boolean {
+    return this.#retired;
+  }
+
+  /** Called by the registry when it unloads an idle lesson; only ever with nobody connected. */
+  retire(): void {
+    this.#retired = true;
   }
 
   get connectedCount(): number {
@@ -86,23 +106,34 @@ export class LiveLesson {
     return count;
   }
 
-  /** Enter the lesson; a second connection of the same participant replaces the first. */
+  /**
+   * Enter the lesson; a second connection of the same participant replaces the first.
+   * Everything between the checks and the snapshot runs in one synchronous step, so
+   * concurrent joins, leaves and broadcasts cannot interleave with it: exactly one
+   * connection per participant, and the joiner is in the broadcast group from the
+   * moment its snapshot is taken (nothing announced later is missed, nothing twice).
+   */
   async join(claims: AccessClaims, connectionId: string, peerId: string, rtpCapabilities: WireRtpCapabilities): Promise<JoinResponse> {
     this.#assertOpen();
-    let record = this.#participants.get(claims.sub);
-    if (record?.removed) throw new ClassBridgeError(ErrorCode.Forbidden, 'you were removed from this lesson');
-    if (record && record.role !== claims.role) throw new ClassBridgeError(ErrorCode.Conflict, 'this participant joined with another role');
-    if (record?.connection) {
-      const old = record.connection;
-      // Cleared first, so the old socket's late disconnect finds nothing to leave.
-      record.connection = null;
-      this.#channel.send(old.connectionId, 'removed', { reason: 'replaced' });
-      this.#channel.disconnect(old.connectionId);
-      await this.#dropConnectionMedia(record.participantId, old.peerId);
-    }
     if (claims.role === 'teacher' && this.#lesson.status === 'scheduled') {
       this.#lesson = await this.#store.setLessonStatus(this.lessonId, 'live');
       this.#logger.info('lesson is live');
+    }
+    this.#assertOpen();
+    if (this.#removed.has(claims.sub)) throw new ClassBridgeError(ErrorCode.Forbidden, 'you were removed from this lesson');
+    let record = this.#participants.get(claims.sub);
+    if (record && record.role !== claims.role) throw new ClassBridgeError(ErrorCode.Conflict, 'this participant joined with another role');
+    if (!record?.connection && this.connectedCount >= this.#maxParticipants) {
+      throw new ClassBridgeError(ErrorCode.LimitExceeded, `this lesson is full (${this.#maxParticipants} participants)`);
+    }
+    const replaced = record?.connection ?? null;
+    if (record && replaced) {
+      // Cleared first, so the old socket's late disconnect finds nothing to leave.
+      record.connection = null;
+      this.#channel.removeMember(replaced.connectionId);
+      this.#channel.send(replaced.connectionId, 'removed', { reason: 'replaced' });
+      this.#channel.disconnect(replaced.connectionId);
+      this.#forgetProducersOfPeer(replaced.peerId);
     }
     const isNew = !record;
     record ??= new ParticipantRecord(claims);
@@ -110,8 +141,18 @@ export class LiveLesson {
     record.connection = { connectionId, peerId, rtpCapabilities };
     this.#participants.set(record.participantId, record);
     if (isVisible(record.role)) this.#channel.broadcast(isNew ? 'participantJoined' : 'participantUpdated', this.#view(record));
+    this.#channel.addMember(connectionId);
+    const snapshot = this.#stateFor(record);
     this.#logger.info({ participantId: record.participantId, role: record.role, rejoin: !isNew }, 'participant joined');
-    return this.#stateFor(record);
+    if (replaced) await this.#sfu.closePeer(this.lessonId, replaced.peerId);
+    return snapshot;
+  }
+
+  /** Throws NOT_JOINED unless `connectionId` is the participant's current connection (a replaced one may not act). */
+  assertConnection(participantId: string, connectionId: string): void {
+    const current = this.#participants.get(participantId)?.connection;
+    if (!current) throw new ClassBridgeError(ErrorCode.NotJoined, 'join the lesson first');
+    if (current.connectionId !== connectionId) throw new ClassBridgeError(ErrorCode.NotJoined, 'a newer connection of yours replaced this one');
   }
 
   /** The lesson as a joined participant sees it now (after a media reset the client rebuilds from this). */
@@ -125,15 +166,25 @@ export class LiveLesson {
     const connection = record?.connection;
     if (!record || !connection || connection.connectionId !== connectionId) return;
     record.connection = null;
+    this.#channel.removeMember(connectionId);
     if (this.#activeSpeaker === participantId) this.#activeSpeaker = null;
-    await this.#dropConnectionMedia(participantId, connection.peerId);
+    this.#forgetProducersOfPeer(connection.peerId);
     if (isVisible(record.role)) this.#channel.broadcast('participantLeft', { participantId });
     this.#logger.info({ participantId }, 'participant left');
+    if (this.connectedCount === 0) this.#onEmpty?.();
+    await this.#sfu.closePeer(this.lessonId, connection.peerId);
+  }
+
+  #onEmpty: (() => void) | undefined;
+
+  /** Called whenever the last connection leaves (the registry closes idle lessons after a grace period). */
+  onEmpty(listener: () => void): void {
+    this.#onEmpty = listener;
   }
 
   /** Visible participants, connected or not (REST and consoles). */
   participants() {
-    return [...this.#participants.values()].filter((record) => isVisible(record.role) && !record.removed).map((record) => this.#view(record));
+    return [...this.#participants.values()].filter((record) => isVisible(record.role) && !this.#removed.has(record.participantId)).map((record) => this.#view(record));
   }
 
   /** The SFU peer of a participant's current connection (diagnostics). */
@@ -174,20 +225,31 @@ export class LiveLesson {
     const record = this.#connected(participantId);
     if (!canPublish(record.role, data.source)) throw new ClassBridgeError(ErrorCode.Forbidden, `a ${record.role} cannot publish ${data.source}`);
     if (kindOfSource(data.source) !== data.kind) throw new ClassBridgeError(ErrorCode.BadRequest, `${data.source} is ${kindOfSource(data.source)}`);
-    for (const producer of this.#producers.values()) {
-      if (producer.participantId === participantId && producer.source === data.source) {
-        throw new ClassBridgeError(ErrorCode.Conflict, `you already publish ${data.source}; close it first`);
-      }
+    // The slot is taken before the first await: concurrent requests for one source get CONFLICT, not a second producer.
+    const slot = `${participantId}/${data.source}`;
+    const publishing = [...this.#producers.values()].some((producer) => producer.participantId === participantId && producer.source === data.source);
+    if (publishing || this.#producing.has(slot)) {
+      throw new ClassBridgeError(ErrorCode.Conflict, `you already publish ${data.source}; close it first`);
     }
+    this.#producing.add(slot);
     // Without the floor a room microphone is accepted but held paused at the SFU: nobody hears it.
     const heldForFloor = !this.#mayBeLive(record, data.source);
-    const summary = await this.#sfu.produce(this.lessonId, record.connection.peerId, {
-      transportId: data.transportId,
-      kind: data.kind,
-      source: data.source,
-      rtpParameters: data.rtpParameters,
-      paused: heldForFloor || data.paused === true,
-    });
+    let summary;
+    try {
+      summary = await this.#sfu.produce(this.lessonId, record.connection.peerId, {
+        transportId: data.transportId,
+        kind: data.kind,
+        source: data.source,
+        rtpParameters: data.rtpParameters,
+        paused: heldForFloor || data.paused === true,
+      });
+    } finally {
+      this.#producing.delete(slot);
+    }
+    if (record.connection?.peerId !== summary.peerId || this.#ended) {
+      // The connection was replaced or the lesson ended while producing: its peer is gone, so is this producer.
+      throw new ClassBridgeError(ErrorCode.NotJoined, 'the connection left while publishing');
+    }
     const producer: ProducerRecord = {
       producerId: summary.producerId,
       participantId,
@@ -309,7 +371,7 @@ export class LiveLesson {
     this.#moderator(moderatorId);
     if (moderatorId === targetId) throw new ClassBridgeError(ErrorCode.BadRequest, 'you cannot remove yourself');
     const target = this.#target(targetId);
-    target.removed = true;
+    this.#removed.add(targetId);
     this.#floor = this.#floor.filter((id) => id !== targetId);
     this.#raisedHands = this.#raisedHands.filter((id) => id !== targetId);
     if (this.#spotlight === targetId) this.setSpotlight(moderatorId, null);
@@ -321,6 +383,8 @@ export class LiveLesson {
     }
     this.#channel.broadcast('floorChanged', this.floorState());
     this.#logger.info({ participantId: targetId }, 'participant removed');
+    // Durable: the same token must not get back in, even after a restart.
+    this.#lesson = await this.#store.removeParticipant(this.lessonId, targetId);
   }
 
   setSpotlight(moderatorId: string, targetId: string | null): void {
@@ -330,15 +394,22 @@ export class LiveLesson {
     this.#channel.broadcast('spotlightChanged', { participantId: targetId });
   }
 
-  /** Ends the lesson for everyone; `moderatorId` null means an admin ended it over REST. */
-  async end(moderatorId: string | null): Promise<void> {
+  /**
+   * Ends the lesson for everyone; `moderatorId` null means an admin ended it over REST.
+   * Every connection is dropped except `keepConnectionId` (the teacher asking, who must get its answer first).
+   */
+  async end(moderatorId: string | null, keepConnectionId?: string): Promise<void> {
     if (moderatorId !== null) this.#moderator(moderatorId);
     if (this.#ended) return;
     this.#ended = true;
     this.#lesson = await this.#store.setLessonStatus(this.lessonId, 'ended');
     this.#channel.broadcast('lessonEnded', { reason: moderatorId === null ? 'ended-by-admin' : 'ended-by-teacher' });
     for (const record of this.#participants.values()) {
-      if (record.connection) this.#channel.disconnect(record.connection.connectionId);
+      const connectionId = record.connection?.connectionId;
+      if (connectionId !== undefined) {
+        this.#channel.removeMember(connectionId);
+        if (connectionId !== keepConnectionId) this.#channel.disconnect(connectionId);
+      }
       record.connection = null;
     }
     this.#producers.clear();
@@ -382,6 +453,7 @@ export class LiveLesson {
 
   #assertOpen(): void {
     if (this.#ended || this.#lesson.status === 'ended') throw new ClassBridgeError(ErrorCode.InvalidState, 'the lesson has ended');
+    if (this.#retired) throw new ClassBridgeError(ErrorCode.InvalidState, 'the lesson was unloaded; join again');
   }
 
   #connected(participantId: string): ParticipantRecord & { connection: NonNullable<ParticipantRecord['connection']> } {
@@ -399,7 +471,7 @@ export class LiveLesson {
 
   #target(participantId: string): ParticipantRecord {
     const record = this.#participants.get(participantId);
-    if (!record || record.removed || !isVisible(record.role)) throw new ClassBridgeError(ErrorCode.NotFound, `no participant ${participantId}`);
+    if (!record || this.#removed.has(participantId) || !isVisible(record.role)) throw new ClassBridgeError(ErrorCode.NotFound, `no participant ${participantId}`);
     return record;
   }
 
@@ -427,7 +499,7 @@ export class LiveLesson {
       self: this.#view(record),
       lesson: this.lessonView(),
       participants: [...this.#participants.values()]
-        .filter((other) => other !== record && isVisible(other.role) && !other.removed)
+        .filter((other) => other !== record && isVisible(other.role) && !this.#removed.has(other.participantId))
         .map((other) => this.#view(other)),
       producers: [...this.#producers.values()].filter((p) => p.participantId !== record.participantId).map(toInfo),
       floor: this.floorState(),
@@ -465,9 +537,9 @@ export class LiveLesson {
     this.#channel.broadcast('participantUpdated', this.#view(record));
   }
 
-  async #dropConnectionMedia(participantId: string, peerId: string): Promise<void> {
-    for (const producer of this.#producersOf(participantId)) this.#forgetProducer(producer.producerId);
-    await this.#sfu.closePeer(this.lessonId, peerId);
+  /** Forgets (and announces the end of) the producers of one connection; the SFU closes them with its peer. */
+  #forgetProducersOfPeer(peerId: string): void {
+    for (const producer of [...this.#producers.values()]) if (producer.peerId === peerId) this.#forgetProducer(producer.producerId);
   }
 
   #forgetProducer(producerId: string): void {

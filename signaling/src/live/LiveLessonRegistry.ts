@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { SfuControl } from '@classbridge/sfu';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
+import type { Lesson } from '../domain/schemas.js';
 import { LiveLesson } from './LiveLesson.js';
 import type { LessonChannel } from './LessonChannel.js';
 
@@ -10,16 +11,26 @@ export interface LiveLessonRegistryOptions {
   store: DirectoryStore;
   logger: Logger;
   maxFloorHolders: number;
+  /** Lessons with live state at once. */
+  maxLiveLessons: number;
+  maxParticipantsPerLesson: number;
+  /** How long an empty lesson keeps its live state and media room before both are released. */
+  idleGraceMs: number;
   channelFor(lessonId: string): LessonChannel;
 }
 
 /**
- * The live lessons this signaling process serves, created on first join and
- * dropped when they end. It also routes SFU events to the lesson they belong to.
+ * The live lessons this signaling process serves: loaded on the first join,
+ * released (media room closed) once nobody has been connected for the grace
+ * period, and dropped when they end. It also routes SFU events to the lesson
+ * they belong to.
  */
 export class LiveLessonRegistry {
   readonly #options: LiveLessonRegistryOptions;
   readonly #lessons = new Map<string, Promise<LiveLesson>>();
+  readonly #resolved = new Map<string, LiveLesson>();
+  readonly #idleTimers = new Map<string, NodeJS.Timeout>();
+  #closed = false;
 
   constructor(options: LiveLessonRegistryOptions) {
     this.#options = options;
@@ -33,13 +44,23 @@ export class LiveLessonRegistry {
     });
   }
 
-  /** The live lesson, loading it from the store on first use. */
+  /**
+   * The live lesson, loading it from the store on first use. Loading counts
+   * against MAX_LIVE_LESSONS; only joins call this, so a lesson has live state
+   * (and, on its first transport, a media room) only while someone is in it.
+   */
   get(lessonId: string): Promise<LiveLesson> {
+    if (this.#closed) return Promise.reject(new ClassBridgeError(ErrorCode.InvalidState, 'the server is shutting down'));
     let pending = this.#lessons.get(lessonId);
     if (!pending) {
+      if (this.#lessons.size >= this.#options.maxLiveLessons) {
+        return Promise.reject(new ClassBridgeError(ErrorCode.LimitExceeded, `this server runs its maximum of ${this.#options.maxLiveLessons} live lessons`));
+      }
       pending = this.#load(lessonId);
       this.#lessons.set(lessonId, pending);
-      pending.catch(() => this.#lessons.delete(lessonId));
+      pending.catch(() => {
+        if (this.#lessons.get(lessonId) === pending) this.#lessons.delete(lessonId);
+      });
     }
     return pending;
   }
@@ -49,15 +70,27 @@ export class LiveLessonRegistry {
     return this.#lessons.get(lessonId)?.catch(() => undefined);
   }
 
-  async endLesson(lessonId: string, moderatorId: string | null): Promise<void> {
+  /** Throws NOT_FOUND or INVALID_STATE unless the lesson exists and has not ended (no live state is created). */
+  async assertJoinable(lessonId: string): Promise<Lesson> {
+    const lesson = await this.#options.store.getLesson(lessonId);
+    if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${lessonId}`);
+    if (lesson.status === 'ended') throw new ClassBridgeError(ErrorCode.InvalidState, 'the lesson has ended');
+    return lesson;
+  }
+
+  /**
+   * Ends a lesson: its participants are told and every socket holding a token for
+   * it is dropped, except `keepConnectionId` (the teacher asking, who gets an answer first).
+   */
+  async endLesson(lessonId: string, moderatorId: string | null, keepConnectionId?: string): Promise<void> {
     const lesson = await this.find(lessonId);
     if (lesson) {
-      await lesson.end(moderatorId);
+      await lesson.end(moderatorId, keepConnectionId);
     } else {
       await this.#options.store.setLessonStatus(lessonId, 'ended');
     }
-    this.#lessons.delete(lessonId);
-    this.#resolved.delete(lessonId);
+    this.#options.channelFor(lessonId).disconnectAll(keepConnectionId);
+    this.#forget(lessonId);
   }
 
   async connectedCount(): Promise<number> {
@@ -69,19 +102,47 @@ export class LiveLessonRegistry {
     return this.#lessons.size;
   }
 
+  /** Stops the idle timers (server shutdown). */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
+  }
+
   #live(lessonId: string): LiveLesson | undefined {
     return this.#resolved.get(lessonId);
   }
 
-  readonly #resolved = new Map<string, LiveLesson>();
-
   async #load(lessonId: string): Promise<LiveLesson> {
-    const { store, sfu, logger, maxFloorHolders, channelFor } = this.#options;
-    const lesson = await store.getLesson(lessonId);
-    if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${lessonId}`);
-    if (lesson.status === 'ended') throw new ClassBridgeError(ErrorCode.InvalidState, 'the lesson has ended');
-    const live = new LiveLesson({ lesson, sfu, store, logger, maxFloorHolders, channel: channelFor(lessonId) });
+    const { sfu, store, logger, maxFloorHolders, maxParticipantsPerLesson, channelFor } = this.#options;
+    const lesson = await this.assertJoinable(lessonId);
+    const live = new LiveLesson({ lesson, sfu, store, logger, maxFloorHolders, maxParticipants: maxParticipantsPerLesson, channel: channelFor(lessonId) });
+    live.onEmpty(() => this.#scheduleRelease(lessonId, live));
     this.#resolved.set(lessonId, live);
+    // A lesson loaded for a join that then fails must not stay loaded either.
+    this.#scheduleRelease(lessonId, live);
     return live;
+  }
+
+  /** After the grace period, an empty lesson gives back its live state and its media room. */
+  #scheduleRelease(lessonId: string, live: LiveLesson): void {
+    clearTimeout(this.#idleTimers.get(lessonId));
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(lessonId);
+      if (this.#resolved.get(lessonId) !== live || live.connectedCount > 0 || live.ended) return;
+      live.retire();
+      this.#forget(lessonId);
+      this.#options.sfu.closeRoom(lessonId).catch((error: unknown) => this.#options.logger.warn({ lessonId, err: String(error) }, 'closing an idle room failed'));
+      this.#options.logger.info({ lessonId }, 'idle lesson released');
+    }, this.#options.idleGraceMs);
+    timer.unref();
+    this.#idleTimers.set(lessonId, timer);
+  }
+
+  #forget(lessonId: string): void {
+    clearTimeout(this.#idleTimers.get(lessonId));
+    this.#idleTimers.delete(lessonId);
+    this.#lessons.delete(lessonId);
+    this.#resolved.delete(lessonId);
   }
 }

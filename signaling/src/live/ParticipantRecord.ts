@@ -16,8 +16,6 @@ export class ParticipantRecord {
   readonly school: string | null;
   readonly classroomId: string | null;
   handRaised = false;
-  /** Set when the teacher removed them: their token no longer gets in. */
-  removed = false;
   connection: Connection | null = null;
 
   constructor(claims: AccessClaims) {

@@ -6,12 +6,6 @@ import type { LiveLesson } from '../live/LiveLesson.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { ParsedRequest } from './parseRequest.js';
 
-/** Puts the connection into (and out of) its lesson's broadcast group. */
-export interface LessonMembership {
-  joined(): void;
-  left(): void;
-}
-
 type Handlers = { [M in RequestMethod]: (data: RequestData<M>) => Promise<ResponseData<M>> | ResponseData<M> };
 
 const EMPTY = {} as Record<string, never>;
@@ -25,21 +19,24 @@ export class ParticipantSession {
   readonly claims: AccessClaims;
   readonly #registry: LiveLessonRegistry;
   readonly #sfu: SfuControl;
-  readonly #membership: LessonMembership;
+  /** When the token expires (ms since the epoch). */
+  readonly #expiresAtMs: number;
   #lesson: LiveLesson | null = null;
   #closed = false;
+  #closeAfterReply = false;
   readonly #handlers: Handlers;
 
-  constructor(connectionId: string, claims: AccessClaims, registry: LiveLessonRegistry, sfu: SfuControl, membership: LessonMembership) {
+  constructor(connectionId: string, claims: AccessClaims, expiresAtMs: number, registry: LiveLessonRegistry, sfu: SfuControl) {
     this.connectionId = connectionId;
     this.claims = claims;
+    this.#expiresAtMs = expiresAtMs;
     this.#registry = registry;
     this.#sfu = sfu;
-    this.#membership = membership;
     const me = claims.sub;
     this.#handlers = {
       getRouterRtpCapabilities: async () => {
-        await this.#registry.get(claims.lessonId); // the lesson must exist and not have ended
+        // The lesson must exist and not have ended; no live state or media room is opened for this.
+        await this.#registry.assertJoinable(claims.lessonId);
         return { rtpCapabilities: await this.#sfu.getRouterRtpCapabilities(claims.lessonId) };
       },
       join: (data) => this.#join(data),
@@ -65,7 +62,11 @@ export class ParticipantSession {
       spotlight: (data) => (this.#joined().setSpotlight(me, data.participantId), EMPTY),
       endLesson: async () => {
         this.#joined(); // moderator check happens in the lesson
-        await this.#registry.endLesson(claims.lessonId, me);
+        // This connection is kept until its answer is out; the gateway closes it then.
+        await this.#registry.endLesson(claims.lessonId, me, this.connectionId);
+        this.#lesson = null;
+        this.#closed = true;
+        this.#closeAfterReply = true;
         return EMPTY;
       },
     };
@@ -77,6 +78,11 @@ export class ParticipantSession {
     return handler(request.data);
   }
 
+  /** The session is over once its answer is sent (it ended the lesson): the socket should be closed then. */
+  get closeAfterReply(): boolean {
+    return this.#closeAfterReply;
+  }
+
   /** Leave the lesson (explicitly or because the socket closed). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -84,27 +90,37 @@ export class ParticipantSession {
     const lesson = this.#lesson;
     this.#lesson = null;
     if (!lesson) return;
-    this.#membership.left();
     await lesson.leave(this.claims.sub, this.connectionId);
   }
 
   async #join(data: RequestData<'join'>): Promise<ResponseData<'join'>> {
-    if (this.#lesson) throw new ClassBridgeError(ErrorCode.AlreadyJoined, 'already joined');
-    const lesson = await this.#registry.get(this.claims.lessonId);
-    // A fresh SFU peer id per connection: a late disconnect of an old socket never touches the new one's media.
-    const response = await lesson.join(this.claims, this.connectionId, randomUUID(), data.rtpCapabilities);
-    if (this.#closed) {
-      // The socket went away while joining: undo, or a ghost would stay in the lesson.
-      await lesson.leave(this.claims.sub, this.connectionId);
-      throw new ClassBridgeError(ErrorCode.NotJoined, 'the connection closed while joining');
+    if (this.#lesson || this.#joining) throw new ClassBridgeError(ErrorCode.AlreadyJoined, 'already joined');
+    if (Date.now() >= this.#expiresAtMs) throw new ClassBridgeError(ErrorCode.TokenExpired, 'the access token has expired');
+    this.#joining = true;
+    try {
+      let lesson = await this.#registry.get(this.claims.lessonId);
+      // Released as idle between the lookup and the join: it is loaded afresh (once is enough: release needs the grace period).
+      if (lesson.retired) lesson = await this.#registry.get(this.claims.lessonId);
+      // A fresh SFU peer id per connection: a late disconnect of an old socket never touches the new one's media.
+      const response = await lesson.join(this.claims, this.connectionId, randomUUID(), data.rtpCapabilities);
+      if (this.#closed) {
+        // The socket went away while joining: undo, or a ghost would stay in the lesson.
+        await lesson.leave(this.claims.sub, this.connectionId);
+        throw new ClassBridgeError(ErrorCode.NotJoined, 'the connection closed while joining');
+      }
+      this.#lesson = lesson;
+      return response;
+    } finally {
+      this.#joining = false;
     }
-    this.#lesson = lesson;
-    this.#membership.joined();
-    return response;
   }
 
+  #joining = false;
+
+  /** The lesson, if this connection is still the participant's current one (a replaced connection may not act). */
   #joined(): LiveLesson {
     if (!this.#lesson) throw new ClassBridgeError(ErrorCode.NotJoined, 'join the lesson first');
+    this.#lesson.assertConnection(this.claims.sub, this.connectionId);
     return this.#lesson;
   }
 }

@@ -8,15 +8,24 @@ import type { Classroom, CreateLessonInput, Directory, DirectoryInput, Lesson, L
 export interface DirectoryStore {
   snapshot(): Promise<Directory>;
   isEmpty(): Promise<boolean>;
-  /** Adds seed data; entries whose id exists already are left as they are. */
+  /**
+   * Adds seed data; entries whose id exists already are left as they are.
+   * Throws (nothing written) if the merged directory would have duplicate ids or dangling references.
+   */
   importDirectory(input: DirectoryInput): Promise<void>;
   getSchool(id: string): Promise<School | undefined>;
   getClassroom(id: string): Promise<Classroom | undefined>;
   listLessons(filter?: { status?: LessonStatus }): Promise<Lesson[]>;
   getLesson(id: string): Promise<Lesson | undefined>;
   /** Validates references; throws ClassBridgeError NOT_FOUND/CONFLICT/BAD_REQUEST. */
-  createLesson(input: CreateLessonInput): Promise<Lesson>;
+  createLesson(input: CreateLessonInput, options?: { maxOpenLessons?: number }): Promise<Lesson>;
   /** Moves a lesson along scheduled → live → ended; throws INVALID_STATE otherwise. */
   setLessonStatus(id: string, status: 'live' | 'ended'): Promise<Lesson>;
+  /**
+   * Remembers durably that the teacher removed `participantId` from the lesson, whatever its status,
+   * so the same token does not get back in after a restart. Idempotent; throws ClassBridgeError
+   * NOT_FOUND for an unknown lesson.
+   */
+  removeParticipant(lessonId: string, participantId: string): Promise<Lesson>;
   close(): Promise<void>;
 }

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
-import { directorySchema } from '../domain/schemas.js';
+import { directorySchema, MAX_REMOVED_PARTICIPANTS, participantIdSchema } from '../domain/schemas.js';
 import type { Classroom, CreateLessonInput, Directory, DirectoryInput, Lesson, LessonStatus, School } from '../domain/schemas.js';
+import { directoryProblems, summarizeProblems } from '../domain/directoryIntegrity.js';
 import { transitionLesson } from '../domain/lessonLifecycle.js';
 import type { DirectoryStore } from './DirectoryStore.js';
 
 const FILE_NAME = 'directory.json';
+/** What #writeFile leaves behind if the process dies between open and rename: `directory.json.<pid>.tmp`. */
+const STRAY_TMP = /^directory\.json\.[0-9]+\.tmp$/;
 
 /**
  * The embedded store: the whole directory in memory, persisted as one JSON file.
@@ -28,26 +31,17 @@ export class JsonFileDirectoryStore implements DirectoryStore {
     this.#data = data;
   }
 
-  /** Opens (or creates) the store in `dataDir`. A corrupt file stops start-up rather than being overwritten. */
+  /**
+   * Opens (or creates) the store in `dataDir`. A corrupt or inconsistent file (duplicate ids,
+   * dangling references) stops start-up rather than being overwritten. Once the file has loaded,
+   * temporary files a crashed write left behind are deleted.
+   */
   static async open(dataDir: string): Promise<JsonFileDirectoryStore> {
     await fs.mkdir(dataDir, { recursive: true });
     const file = path.join(dataDir, FILE_NAME);
-    let text: string | undefined;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (text === undefined) return new JsonFileDirectoryStore(file, { districts: [], schools: [], classrooms: [], teachers: [], lessons: [] });
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new Error(`${file} is not valid JSON; fix or move it away (nothing was overwritten)`);
-    }
-    const parsed = directorySchema.safeParse(json);
-    if (!parsed.success) throw new Error(`${file} does not match the directory schema: ${parsed.error.issues[0]?.message ?? ''}`);
-    return new JsonFileDirectoryStore(file, parsed.data);
+    const data = await readDirectoryFile(file);
+    await removeStrayTmpFiles(dataDir);
+    return new JsonFileDirectoryStore(file, data ?? { districts: [], schools: [], classrooms: [], teachers: [], lessons: [] });
   }
 
   async snapshot(): Promise<Directory> {
@@ -58,6 +52,7 @@ export class JsonFileDirectoryStore implements DirectoryStore {
     return this.#data.districts.length === 0 && this.#data.lessons.length === 0;
   }
 
+  /** Merges the seed, then refuses (BAD_REQUEST, nothing written) if the result has duplicate ids or dangling references. */
   async importDirectory(input: DirectoryInput): Promise<void> {
     const seed = directorySchema.parse(input);
     await this.#update((current) => {
@@ -66,6 +61,8 @@ export class JsonFileDirectoryStore implements DirectoryStore {
         const known = new Set(next[key].map((entry) => entry.id));
         for (const entry of seed[key]) if (!known.has(entry.id)) (next[key] as Array<{ id: string }>).push(entry);
       }
+      const problems = directoryProblems(next);
+      if (problems.length > 0) throw new ClassBridgeError(ErrorCode.BadRequest, `directory import refused: ${summarizeProblems(problems)}`);
       return { next, result: undefined };
     });
   }
@@ -86,8 +83,11 @@ export class JsonFileDirectoryStore implements DirectoryStore {
     return this.#data.lessons.find((lesson) => lesson.id === id);
   }
 
-  async createLesson(input: CreateLessonInput): Promise<Lesson> {
+  async createLesson(input: CreateLessonInput, { maxOpenLessons = Infinity }: { maxOpenLessons?: number } = {}): Promise<Lesson> {
     return this.#update((current) => {
+      // Counted inside the serialized update, so concurrent creations cannot overshoot the cap.
+      const open = current.lessons.filter((lesson) => lesson.status !== 'ended').length;
+      if (open >= maxOpenLessons) throw new ClassBridgeError(ErrorCode.LimitExceeded, `at most ${maxOpenLessons} lessons may be scheduled or live at once`);
       const lesson = validNewLesson(current, input);
       return { next: { ...current, lessons: [...current.lessons, lesson] }, result: lesson };
     });
@@ -100,6 +100,21 @@ export class JsonFileDirectoryStore implements DirectoryStore {
       const changed = transitionLesson(lesson, status, new Date());
       if (changed === lesson) return { next: current, result: lesson };
       return { next: { ...current, lessons: current.lessons.map((entry) => (entry.id === id ? changed : entry)) }, result: changed };
+    });
+  }
+
+  async removeParticipant(lessonId: string, participantId: string): Promise<Lesson> {
+    // Checked here too: an id the schema refuses would make the file unloadable at the next start.
+    if (!participantIdSchema.safeParse(participantId).success) throw new ClassBridgeError(ErrorCode.BadRequest, `bad participant id ${JSON.stringify(participantId)}`);
+    return this.#update((current) => {
+      const lesson = current.lessons.find((entry) => entry.id === lessonId);
+      if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${lessonId}`);
+      if (lesson.removedParticipantIds.includes(participantId)) return { next: current, result: lesson };
+      if (lesson.removedParticipantIds.length >= MAX_REMOVED_PARTICIPANTS) {
+        throw new ClassBridgeError(ErrorCode.LimitExceeded, `lesson ${lessonId} has ${MAX_REMOVED_PARTICIPANTS} removed participants already`);
+      }
+      const changed: Lesson = { ...lesson, removedParticipantIds: [...lesson.removedParticipantIds, participantId] };
+      return { next: { ...current, lessons: current.lessons.map((entry) => (entry.id === lessonId ? changed : entry)) }, result: changed };
     });
   }
 
@@ -162,5 +177,50 @@ function validNewLesson(directory: Directory, input: CreateLessonInput): Lesson 
   if (input.teacherId && !directory.teachers.some((teacher) => teacher.id === input.teacherId)) {
     throw new ClassBridgeError(ErrorCode.NotFound, `no teacher ${input.teacherId}`);
   }
-  return { ...input, id: lessonId, status: 'scheduled', startedAt: null, endedAt: null, createdAt: new Date().toISOString() };
+  return {
+    ...input,
+    id: lessonId,
+    status: 'scheduled',
+    startedAt: null,
+    endedAt: null,
+    createdAt: new Date().toISOString(),
+    removedParticipantIds: [],
+  };
+}
+
+/** The directory in `file`, or undefined if there is none; throws, naming the file, if it is unreadable, invalid or inconsistent. */
+async function readDirectoryFile(file: string): Promise<Directory | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${file} is not valid JSON; fix or move it away (nothing was overwritten)`);
+  }
+  const parsed = directorySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
+    throw new Error(`${file} does not match the directory schema: ${where}${issue?.message ?? ''}; fix or move it away (nothing was overwritten)`);
+  }
+  const problems = directoryProblems(parsed.data);
+  if (problems.length > 0) {
+    throw new Error(`${file} is inconsistent (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${summarizeProblems(problems)}; fix or move it away (nothing was overwritten)`);
+  }
+  return parsed.data;
+}
+
+/** Deletes `directory.json.<pid>.tmp` files a crash left in `dataDir`; nothing else is touched. */
+async function removeStrayTmpFiles(dataDir: string): Promise<void> {
+  const entries = await fs.readdir(dataDir, { withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isFile() || !STRAY_TMP.test(entry.name)) continue;
+    await fs.rm(path.join(dataDir, entry.name), { force: true });
+  }
 }
