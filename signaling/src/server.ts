@@ -16,6 +16,8 @@ import { TokenIssuer } from './http/TokenIssuer.js';
 import { createApp } from './http/createApp.js';
 import { Metrics } from './metrics.js';
 import { ClientBudgets } from './limits/ClientBudgets.js';
+import { LocalLessonEventBus } from './events/LocalLessonEventBus.js';
+import type { LessonEventBus } from './events/LessonEvents.js';
 
 export interface RunningServer {
   url: string;
@@ -25,6 +27,8 @@ export interface RunningServer {
   registry: LiveLessonRegistry;
   tokens: TokenService;
   metrics: Metrics;
+  /** What happens in lessons, server-side (webhooks and, later, the recorder follow it). */
+  events: LessonEventBus;
   /** The socket.io server (adapters, diagnostics). */
   io: SocketGateway['io'];
   close(): Promise<void>;
@@ -61,11 +65,13 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     ));
   const tokens = new TokenService(config.tokenSecret, config.tokenMaxTtlSeconds);
   const budgets = new ClientBudgets(config.limits);
+  const events = new LocalLessonEventBus(logger.child({ component: 'events' }));
   const httpServer = config.tls ? https.createServer(await readTls(config.tls)) : http.createServer();
   let gateway: SocketGateway | undefined;
   const registry = new LiveLessonRegistry({
     sfu,
     store,
+    events,
     logger: logger.child({ component: 'lessons' }),
     maxFloorHolders: config.maxFloorHolders,
     maxLiveLessons: config.limits.maxLiveLessons,
@@ -90,6 +96,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     metricsToken: config.metricsToken,
     corsOrigins: config.corsOrigins,
     maxOpenLessons: config.limits.maxOpenLessons,
+    events,
   });
   // Express first, socket.io second: engine.io then takes /socket.io/ requests before express sees them.
   // The other way round both answer the same request, and the second answer throws (ERR_HTTP_HEADERS_SENT).
@@ -125,6 +132,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     registry,
     tokens,
     metrics,
+    events,
     io,
     close: () =>
       (closing ??= (async () => {

@@ -72,6 +72,21 @@ describe('JsonFileDirectoryStore', () => {
     expect(ids).toHaveLength(20);
   });
 
+  it('reports a status change to exactly one of concurrent callers, and caps open lessons under concurrency', async () => {
+    const store = await JsonFileDirectoryStore.open(dir);
+    await store.importDirectory(demoDistrict(new Date()));
+    const starts = await Promise.all(Array.from({ length: 5 }, () => store.setLessonStatus('demo-music-g4', 'live')));
+    expect(starts.filter((s) => s.changed)).toHaveLength(1);
+    expect(starts.every((s) => s.lesson.status === 'live')).toBe(true);
+    const open = (await store.listLessons()).filter((l) => l.status !== 'ended').length;
+    const created = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.createLesson({ ...lessonInput, id: `cap${i}` }, { maxOpenLessons: open + 3 }).then(() => 'ok', (e: { code: string }) => e.code)),
+    );
+    expect(created.filter((r) => r === 'ok')).toHaveLength(3);
+    expect(created.filter((r) => r === ErrorCode.LimitExceeded)).toHaveLength(7);
+    await store.close();
+  });
+
   it('checks references and the lesson lifecycle', async () => {
     const store = await JsonFileDirectoryStore.open(dir);
     await store.importDirectory(demoDistrict(new Date()));

@@ -6,6 +6,8 @@ import type { LessonChannel } from '../src/live/LessonChannel.js';
 import type { DirectoryStore } from '../src/store/DirectoryStore.js';
 import type { Lesson } from '../src/domain/schemas.js';
 import { FakeSfu } from './support/FakeSfu.js';
+import { LocalLessonEventBus } from '../src/events/LocalLessonEventBus.js';
+import type { LessonEvent } from '../src/events/LessonEvents.js';
 
 const lesson: Lesson = {
   id: 'L1', title: 'Music', subject: '', teacherId: null, mainClassroomId: 'main', remoteClassroomIds: ['a', 'b'],
@@ -46,11 +48,18 @@ function setup(maxFloorHolders = 1, { maxParticipants = 100, removed = [] as str
   const channel = new RecordingChannel();
   let current: Lesson = { ...lesson, removedParticipantIds: removed };
   const store = {
-    setLessonStatus: async (_id: string, status: 'live' | 'ended') => (current = { ...current, status }),
+    setLessonStatus: async (_id: string, status: 'live' | 'ended') => {
+      const changed = current.status !== status;
+      current = { ...current, status };
+      return { lesson: current, changed };
+    },
     removeParticipant: async (_id: string, participantId: string) =>
       (current = { ...current, removedParticipantIds: [...new Set([...current.removedParticipantIds, participantId])] }),
   } as unknown as DirectoryStore;
-  const live = new LiveLesson({ lesson: current, sfu, store, channel, logger: pino({ level: 'silent' }), maxFloorHolders, maxParticipants });
+  const events = new LocalLessonEventBus(pino({ level: 'silent' }));
+  const published: LessonEvent[] = [];
+  events.subscribe((event) => published.push(event));
+  const live = new LiveLesson({ lesson: current, sfu, store, channel, events, logger: pino({ level: 'silent' }), maxFloorHolders, maxParticipants });
   let n = 0;
   const join = async (sub: string, role: Role) => {
     const claims: AccessClaims = { sub, lessonId: 'L1', role, name: sub };
@@ -59,7 +68,7 @@ function setup(maxFloorHolders = 1, { maxParticipants = 100, removed = [] as str
     return { connection, response };
   };
   const mic = (sub: string) => live.produce(sub, { transportId: 't', kind: 'audio', source: 'microphone', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000 }] } });
-  return { sfu, channel, live, join, mic, status: () => current.status, removedInStore: () => current.removedParticipantIds };
+  return { sfu, channel, live, join, mic, published, status: () => current.status, removedInStore: () => current.removedParticipantIds };
 }
 
 function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
@@ -297,5 +306,37 @@ describe('LiveLesson', () => {
     await t.live.end('teacher', teacher.connection);
     expect(t.channel.disconnected).toEqual([a.connection]);
     expect(t.channel.members.size).toBe(0);
+  });
+
+  it('tells the server-side event stream what happens, once per change', async () => {
+    const t = setup();
+    await Promise.all([t.join('teacher', 'teacher'), t.join('teacher', 'teacher')]);
+    const room = await t.join('room-a', 'classroom');
+    const { producerId } = await t.mic('room-a');
+    await t.live.grantFloor('teacher', 'room-a');
+    await t.live.leave('room-a', room.connection);
+    await t.live.end('teacher');
+    const types = t.published.map((event) => event.type);
+    expect(types.filter((type) => type === 'lesson.started')).toHaveLength(1);
+    expect(types.filter((type) => type === 'participant.joined')).toHaveLength(2);
+    expect(t.published).toContainEqual(expect.objectContaining({ type: 'producer.added', producerId, participantId: 'room-a', source: 'microphone', paused: true }));
+    expect(t.published).toContainEqual(expect.objectContaining({ type: 'producer.resumed', producerId }));
+    expect(t.published).toContainEqual(expect.objectContaining({ type: 'floor.changed', floor: { holders: ['room-a'], raisedHands: [] } }));
+    expect(t.published).toContainEqual(expect.objectContaining({ type: 'participant.left', participantId: 'room-a', reason: 'left' }));
+    expect(types.at(-1)).toBe('lesson.ended');
+    expect(t.published.every((event) => event.lessonId === 'L1' && !Number.isNaN(Date.parse(event.at)))).toBe(true);
+  });
+
+  it('a failing event subscriber never breaks the lesson', async () => {
+    const t = setup();
+    const bus = new LocalLessonEventBus(pino({ level: 'silent' }));
+    let calls = 0;
+    bus.subscribe(() => {
+      throw new Error('subscriber bug');
+    });
+    bus.subscribe(() => calls++);
+    expect(() => bus.publish({ type: 'lesson.started', lessonId: 'L1' })).not.toThrow();
+    expect(calls).toBe(1);
+    await t.join('teacher', 'teacher');
   });
 });

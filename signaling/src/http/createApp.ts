@@ -12,6 +12,7 @@ import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { Metrics } from '../metrics.js';
 import type { ClientBudgets } from '../limits/ClientBudgets.js';
+import type { LessonEventBus } from '../events/LessonEvents.js';
 import { clientAddress } from '../limits/clientAddress.js';
 import { errorHandler } from './httpErrors.js';
 import { openApiDocument } from './openapi.js';
@@ -36,6 +37,7 @@ export interface AppOptions {
   corsOrigins: string[];
   /** Most lessons not yet ended (REST creation beyond it is refused). */
   maxOpenLessons: number;
+  events: LessonEventBus;
 }
 
 const publicDir = fileURLToPath(new URL('../../public', import.meta.url));

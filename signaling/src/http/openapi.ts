@@ -18,7 +18,11 @@ const errorResponse = {
           error: {
             type: 'object',
             required: ['code', 'message'],
-            properties: { code: { type: 'string', enum: Object.values(ErrorCode) }, message: { type: 'string' } },
+            properties: {
+              code: { type: 'string', enum: Object.values(ErrorCode) },
+              message: { type: 'string' },
+              retryAfterSeconds: { type: 'integer', description: 'With RATE_LIMITED: seconds until a retry may succeed (also the Retry-After header).' },
+            },
           },
         },
       },
@@ -27,7 +31,8 @@ const errorResponse = {
 };
 
 const lessonId = { name: 'lessonId', in: 'path', required: true, schema: { type: 'string' } };
-const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse, '409': errorResponse };
+const rateLimited = { ...errorResponse, description: 'RATE_LIMITED: too many requests, or too many wrong API keys, from this address; see Retry-After' };
+const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse, '409': errorResponse, '429': rateLimited };
 const lessonResponse = { '200': { description: 'The lesson', content: json(lessonSchema) }, ...errors };
 
 /** The OpenAPI 3.1 document of the REST API, built from the same zod schemas that validate requests. */
@@ -35,11 +40,22 @@ export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'ClassBridge signaling REST API', version: '0.1.0', description: 'Admin API: every /api call needs header x-api-key.' },
-    components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the server has one' },
+      },
+    },
     security: [{ apiKey: [] }],
     paths: {
       '/healthz': { get: { security: [], summary: 'Liveness and media worker health', responses: { '200': { description: 'healthy' }, '503': { description: 'no media worker' } } } },
-      '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+      '/metrics': {
+        get: {
+          security: [{}, { metricsToken: [] }],
+          summary: 'Prometheus metrics (bearer METRICS_TOKEN when configured)',
+          responses: { '200': { description: 'text exposition format' }, '401': errorResponse },
+        },
+      },
       '/api/directory': {
         get: {
           summary: 'Districts, schools, classrooms and teachers',
@@ -59,7 +75,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'Lessons', content: json(z.object({ lessons: z.array(lessonSchema) })) }, ...errors },
         },
         post: {
-          summary: 'Schedule a lesson',
+          summary: 'Schedule a lesson (409 LIMIT_EXCEEDED beyond MAX_OPEN_LESSONS)',
           requestBody: { required: true, content: json(createLessonSchema, 'input') },
           responses: { '201': { description: 'Created', content: json(lessonSchema) }, ...errors },
         },

@@ -9,6 +9,7 @@ import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import { lessonQuerySchema, mintTokenSchema } from './schemas.js';
 import type { TokenIssuer } from './TokenIssuer.js';
 import type { ClientBudgets } from '../limits/ClientBudgets.js';
+import type { LessonEventBus } from '../events/LessonEvents.js';
 import { clientAddress } from '../limits/clientAddress.js';
 
 export interface RestApiOptions {
@@ -19,10 +20,11 @@ export interface RestApiOptions {
   budgets: ClientBudgets;
   trustProxyHops: number;
   maxOpenLessons: number;
+  events: LessonEventBus;
 }
 
 /** The admin REST API under /api (described in openapi.ts). */
-export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons }: RestApiOptions): Router {
+export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons, events }: RestApiOptions): Router {
   const router = express.Router();
   router.use(requireApiKey(adminApiKey, budgets, trustProxyHops));
 
@@ -46,7 +48,10 @@ export function restApi({ adminApiKey, store, registry, issuer, budgets, trustPr
   });
 
   router.post('/lessons/:lessonId/start', async (req, res) => {
-    res.json(await store.setLessonStatus(param(req, 'lessonId'), 'live'));
+    const lessonId = param(req, 'lessonId');
+    const { lesson, changed } = await store.setLessonStatus(lessonId, 'live');
+    if (changed) events.publish({ type: 'lesson.started', lessonId });
+    res.json(lesson);
   });
 
   router.post('/lessons/:lessonId/end', async (req, res) => {

@@ -27,6 +27,7 @@ import type { SfuControl } from '@classbridge/sfu';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import type { LessonChannel } from './LessonChannel.js';
+import type { LessonEventBus, ParticipantSummary } from '../events/LessonEvents.js';
 import { ParticipantRecord } from './ParticipantRecord.js';
 
 interface ProducerRecord extends ProducerInfo {
@@ -40,6 +41,8 @@ export interface LiveLessonOptions {
   sfu: SfuControl;
   store: DirectoryStore;
   channel: LessonChannel;
+  /** Where the server-side stream of what happens in the lesson goes (webhooks, recorder). */
+  events: LessonEventBus;
   logger: Logger;
   maxFloorHolders: number;
   /** Connected participants at most (a rejoin that replaces a connection always fits). */
@@ -57,6 +60,7 @@ export class LiveLesson {
   readonly #sfu: SfuControl;
   readonly #store: DirectoryStore;
   readonly #channel: LessonChannel;
+  readonly #events: LessonEventBus;
   readonly #logger: Logger;
   readonly #maxFloorHolders: number;
   readonly #maxParticipants: number;
@@ -80,6 +84,7 @@ export class LiveLesson {
     this.#sfu = options.sfu;
     this.#store = options.store;
     this.#channel = options.channel;
+    this.#events = options.events;
     this.#logger = options.logger.child({ lessonId: this.lessonId });
     this.#maxFloorHolders = options.maxFloorHolders;
     this.#maxParticipants = options.maxParticipants;
@@ -116,8 +121,12 @@ export class LiveLesson {
   async join(claims: AccessClaims, connectionId: string, peerId: string, rtpCapabilities: WireRtpCapabilities): Promise<JoinResponse> {
     this.#assertOpen();
     if (claims.role === 'teacher' && this.#lesson.status === 'scheduled') {
-      this.#lesson = await this.#store.setLessonStatus(this.lessonId, 'live');
-      this.#logger.info('lesson is live');
+      const { lesson, changed } = await this.#store.setLessonStatus(this.lessonId, 'live');
+      this.#lesson = lesson;
+      if (changed) {
+        this.#events.publish({ type: 'lesson.started', lessonId: this.lessonId });
+        this.#logger.info('lesson is live');
+      }
     }
     this.#assertOpen();
     if (this.#removed.has(claims.sub)) throw new ClassBridgeError(ErrorCode.Forbidden, 'you were removed from this lesson');
@@ -140,7 +149,10 @@ export class LiveLesson {
     record.displayName = claims.name;
     record.connection = { connectionId, peerId, rtpCapabilities };
     this.#participants.set(record.participantId, record);
-    if (isVisible(record.role)) this.#channel.broadcast(isNew ? 'participantJoined' : 'participantUpdated', this.#view(record));
+    if (isVisible(record.role)) {
+      this.#channel.broadcast(isNew ? 'participantJoined' : 'participantUpdated', this.#view(record));
+      if (!replaced) this.#events.publish({ type: 'participant.joined', lessonId: this.lessonId, participant: summaryOf(record), rejoin: !isNew });
+    }
     this.#channel.addMember(connectionId);
     const snapshot = this.#stateFor(record);
     this.#logger.info({ participantId: record.participantId, role: record.role, rejoin: !isNew }, 'participant joined');
@@ -161,7 +173,7 @@ export class LiveLesson {
   }
 
   /** The connection went away (leave or disconnect). Role and floor are kept for a rejoin. */
-  async leave(participantId: string, connectionId: string): Promise<void> {
+  async leave(participantId: string, connectionId: string, reason: 'left' | 'removed' = 'left'): Promise<void> {
     const record = this.#participants.get(participantId);
     const connection = record?.connection;
     if (!record || !connection || connection.connectionId !== connectionId) return;
@@ -169,8 +181,11 @@ export class LiveLesson {
     this.#channel.removeMember(connectionId);
     if (this.#activeSpeaker === participantId) this.#activeSpeaker = null;
     this.#forgetProducersOfPeer(connection.peerId);
-    if (isVisible(record.role)) this.#channel.broadcast('participantLeft', { participantId });
-    this.#logger.info({ participantId }, 'participant left');
+    if (isVisible(record.role)) {
+      this.#channel.broadcast('participantLeft', { participantId });
+      this.#events.publish({ type: 'participant.left', lessonId: this.lessonId, participantId, reason });
+    }
+    this.#logger.info({ participantId, reason }, 'participant left');
     if (this.connectedCount === 0) this.#onEmpty?.();
     await this.#sfu.closePeer(this.lessonId, connection.peerId);
   }
@@ -261,6 +276,7 @@ export class LiveLesson {
     };
     this.#producers.set(producer.producerId, producer);
     this.#channel.broadcast('producerAdded', toInfo(producer));
+    this.#events.publish({ type: 'producer.added', lessonId: this.lessonId, ...toInfo(producer) });
     if (heldForFloor) this.#channel.broadcast('producerPaused', { producerId: producer.producerId, participantId, reason: 'no-floor' });
     return { producerId: producer.producerId, pausedReason: producer.pauseReason };
   }
@@ -378,10 +394,11 @@ export class LiveLesson {
     const connection = target.connection;
     if (connection) {
       this.#channel.send(connection.connectionId, 'removed', { reason: 'removed' });
-      await this.leave(targetId, connection.connectionId);
+      await this.leave(targetId, connection.connectionId, 'removed');
       this.#channel.disconnect(connection.connectionId);
     }
     this.#channel.broadcast('floorChanged', this.floorState());
+    this.#events.publish({ type: 'floor.changed', lessonId: this.lessonId, floor: this.floorState() });
     this.#logger.info({ participantId: targetId }, 'participant removed');
     // Durable: the same token must not get back in, even after a restart.
     this.#lesson = await this.#store.removeParticipant(this.lessonId, targetId);
@@ -392,6 +409,7 @@ export class LiveLesson {
     if (targetId !== null) this.#target(targetId);
     this.#spotlight = targetId;
     this.#channel.broadcast('spotlightChanged', { participantId: targetId });
+    this.#events.publish({ type: 'spotlight.changed', lessonId: this.lessonId, participantId: targetId });
   }
 
   /**
@@ -402,8 +420,11 @@ export class LiveLesson {
     if (moderatorId !== null) this.#moderator(moderatorId);
     if (this.#ended) return;
     this.#ended = true;
-    this.#lesson = await this.#store.setLessonStatus(this.lessonId, 'ended');
-    this.#channel.broadcast('lessonEnded', { reason: moderatorId === null ? 'ended-by-admin' : 'ended-by-teacher' });
+    const reason = moderatorId === null ? 'ended-by-admin' : 'ended-by-teacher';
+    const { lesson, changed } = await this.#store.setLessonStatus(this.lessonId, 'ended');
+    this.#lesson = lesson;
+    this.#channel.broadcast('lessonEnded', { reason });
+    if (changed) this.#events.publish({ type: 'lesson.ended', lessonId: this.lessonId, reason });
     for (const record of this.#participants.values()) {
       const connectionId = record.connection?.connectionId;
       if (connectionId !== undefined) {
@@ -516,10 +537,13 @@ export class LiveLesson {
     await this.#sfu.setProducerPaused(this.lessonId, producer.peerId, producer.producerId, paused);
     producer.paused = paused;
     producer.pauseReason = paused ? reason : null;
+    const { producerId, participantId } = producer;
     if (paused) {
-      this.#channel.broadcast('producerPaused', { producerId: producer.producerId, participantId: producer.participantId, reason: reason ?? 'owner' });
+      this.#channel.broadcast('producerPaused', { producerId, participantId, reason: reason ?? 'owner' });
+      this.#events.publish({ type: 'producer.paused', lessonId: this.lessonId, producerId, participantId, reason: reason ?? 'owner' });
     } else {
-      this.#channel.broadcast('producerResumed', { producerId: producer.producerId, participantId: producer.participantId });
+      this.#channel.broadcast('producerResumed', { producerId, participantId });
+      this.#events.publish({ type: 'producer.resumed', lessonId: this.lessonId, producerId, participantId });
     }
   }
 
@@ -535,6 +559,7 @@ export class LiveLesson {
   #floorChanged(record: ParticipantRecord): void {
     this.#channel.broadcast('floorChanged', this.floorState());
     this.#channel.broadcast('participantUpdated', this.#view(record));
+    this.#events.publish({ type: 'floor.changed', lessonId: this.lessonId, floor: this.floorState() });
   }
 
   /** Forgets (and announces the end of) the producers of one connection; the SFU closes them with its peer. */
@@ -543,8 +568,15 @@ export class LiveLesson {
   }
 
   #forgetProducer(producerId: string): void {
-    if (this.#producers.delete(producerId)) this.#channel.broadcast('producerRemoved', { producerId });
+    if (!this.#producers.delete(producerId)) return;
+    this.#channel.broadcast('producerRemoved', { producerId });
+    this.#events.publish({ type: 'producer.removed', lessonId: this.lessonId, producerId });
   }
+}
+
+function summaryOf(record: ParticipantRecord): ParticipantSummary {
+  const { participantId, displayName, role, school, classroomId } = record;
+  return { participantId, displayName, role, school, classroomId };
 }
 
 function toInfo(producer: ProducerRecord): ProducerInfo {

@@ -5,10 +5,12 @@ import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import { LiveLesson } from './LiveLesson.js';
 import type { LessonChannel } from './LessonChannel.js';
+import type { LessonEventBus } from '../events/LessonEvents.js';
 
 export interface LiveLessonRegistryOptions {
   sfu: SfuControl;
   store: DirectoryStore;
+  events: LessonEventBus;
   logger: Logger;
   maxFloorHolders: number;
   /** Lessons with live state at once. */
@@ -87,7 +89,8 @@ export class LiveLessonRegistry {
     if (lesson) {
       await lesson.end(moderatorId, keepConnectionId);
     } else {
-      await this.#options.store.setLessonStatus(lessonId, 'ended');
+      const { changed } = await this.#options.store.setLessonStatus(lessonId, 'ended');
+      if (changed) this.#options.events.publish({ type: 'lesson.ended', lessonId, reason: moderatorId === null ? 'ended-by-admin' : 'ended-by-teacher' });
     }
     this.#options.channelFor(lessonId).disconnectAll(keepConnectionId);
     this.#forget(lessonId);
@@ -114,9 +117,9 @@ export class LiveLessonRegistry {
   }
 
   async #load(lessonId: string): Promise<LiveLesson> {
-    const { sfu, store, logger, maxFloorHolders, maxParticipantsPerLesson, channelFor } = this.#options;
+    const { sfu, store, events, logger, maxFloorHolders, maxParticipantsPerLesson, channelFor } = this.#options;
     const lesson = await this.assertJoinable(lessonId);
-    const live = new LiveLesson({ lesson, sfu, store, logger, maxFloorHolders, maxParticipants: maxParticipantsPerLesson, channel: channelFor(lessonId) });
+    const live = new LiveLesson({ lesson, sfu, store, events, logger, maxFloorHolders, maxParticipants: maxParticipantsPerLesson, channel: channelFor(lessonId) });
     live.onEmpty(() => this.#scheduleRelease(lessonId, live));
     this.#resolved.set(lessonId, live);
     // A lesson loaded for a join that then fails must not stay loaded either.

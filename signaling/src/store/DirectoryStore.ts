@@ -19,8 +19,11 @@ export interface DirectoryStore {
   getLesson(id: string): Promise<Lesson | undefined>;
   /** Validates references; throws ClassBridgeError NOT_FOUND/CONFLICT/BAD_REQUEST. */
   createLesson(input: CreateLessonInput, options?: { maxOpenLessons?: number }): Promise<Lesson>;
-  /** Moves a lesson along scheduled → live → ended; throws INVALID_STATE otherwise. */
-  setLessonStatus(id: string, status: 'live' | 'ended'): Promise<Lesson>;
+  /**
+   * Moves a lesson along scheduled → live → ended; throws INVALID_STATE otherwise.
+   * `changed` is true for exactly one of concurrent callers asking for the same move (so only one announces it).
+   */
+  setLessonStatus(id: string, status: 'live' | 'ended'): Promise<{ lesson: Lesson; changed: boolean }>;
   /**
    * Remembers durably that the teacher removed `participantId` from the lesson, whatever its status,
    * so the same token does not get back in after a restart. Idempotent; throws ClassBridgeError

@@ -93,13 +93,13 @@ export class JsonFileDirectoryStore implements DirectoryStore {
     });
   }
 
-  async setLessonStatus(id: string, status: 'live' | 'ended'): Promise<Lesson> {
-    return this.#update((current) => {
+  async setLessonStatus(id: string, status: 'live' | 'ended'): Promise<{ lesson: Lesson; changed: boolean }> {
+    return this.#update<{ lesson: Lesson; changed: boolean }>((current) => {
       const lesson = current.lessons.find((entry) => entry.id === id);
       if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${id}`);
-      const changed = transitionLesson(lesson, status, new Date());
-      if (changed === lesson) return { next: current, result: lesson };
-      return { next: { ...current, lessons: current.lessons.map((entry) => (entry.id === id ? changed : entry)) }, result: changed };
+      const next = transitionLesson(lesson, status, new Date());
+      if (next === lesson) return { next: current, result: { lesson, changed: false } };
+      return { next: { ...current, lessons: current.lessons.map((entry) => (entry.id === id ? next : entry)) }, result: { lesson: next, changed: true } };
     });
   }
 
