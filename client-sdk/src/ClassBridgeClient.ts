@@ -1,6 +1,6 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
+import { ClassBridgeError, ErrorCode, canPublish } from '@classbridge/protocol';
 import type {
   ErrorBody,
   FloorState,
@@ -18,27 +18,50 @@ import { Emitter } from './Emitter.js';
 import { SignalingConnection } from './SignalingConnection.js';
 import { cameraConstraints, microphoneConstraints, produceOptions } from './publishing.js';
 import type { CameraOptions, MicrophoneOptions } from './publishing.js';
+import { layerCount, captureSize } from './simulcast.js';
+import { inboundStats, outboundStats } from './stats.js';
+import type { InboundStats, OutboundStats } from './stats.js';
 
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
 
+/** A track received from another participant. */
 export interface RemoteTrack {
   consumerId: string;
   producerId: string;
   participantId: string;
+  /** Who sends it (name, role, school), as known when it arrived; null for an unknown sender. */
+  participant: ParticipantView | null;
   source: MediaSource;
   kind: 'audio' | 'video';
+  /** Paused by its sender or the server (muted, or a room microphone without the floor): show "mic off". */
+  paused: boolean;
   track: MediaStreamTrack;
 }
 
+/** A remote source was paused or resumed (someone muted, lost or got the floor). */
+export interface RemoteSourceChange {
+  participantId: string;
+  producerId: string;
+  source: MediaSource;
+  kind: 'audio' | 'video';
+  paused: boolean;
+  /** Why it is paused: its owner, the teacher's mute, or no floor. */
+  reason?: ProducerPauseReason;
+}
+
 /** Events of a ClassBridgeClient. */
-export interface ClientEvents extends Record<string, unknown> {
+export interface ClientEvents {
   connectionStateChanged: { state: ConnectionState; reason?: string };
   /** A remote participant's track is ready to attach to a <video>/<audio> element. */
   trackAdded: RemoteTrack;
   trackRemoved: RemoteTrack;
+  /** Someone is in the lesson: fired for everyone already there when you join, then for each newcomer. */
   participantJoined: ParticipantView;
+  /** Hand, floor or connection state of a participant changed. */
   participantUpdated: ParticipantView;
   participantLeft: { participantId: string };
+  /** A remote source was paused or resumed: "Room 2 mic off". */
+  remoteSourceChanged: RemoteSourceChange;
   activeSpeaker: { participantId: string | null };
   audioLevels: NotificationMap['audioLevels'];
   floorChanged: FloorState;
@@ -47,7 +70,9 @@ export interface ClientEvents extends Record<string, unknown> {
   localSourceChanged: { source: MediaSource; paused: boolean; reason?: ProducerPauseReason };
   /** Final for this client: removed by the teacher, replaced by a newer connection, or the token expired (get a new one). */
   removed: NotificationMap['removed'];
-  lessonEnded: { reason: string };
+  /** Final for this client: the teacher or an administrator ended the lesson. */
+  lessonEnded: NotificationMap['lessonEnded'];
+  /** Something failed that the client could not hide (a track it could not receive, a refused publish, a join timeout). */
   error: ErrorBody;
 }
 
@@ -58,33 +83,34 @@ export interface ClientOptions {
   token: string;
   /** The lesson you mean to join; the server refuses (WRONG_LESSON) a token for another one. */
   lessonId?: string;
+  /** How long join() may take before it fails with TIMEOUT (default 15 000 ms): an unreachable server or a blocked socket. */
+  joinTimeoutMs?: number;
 }
 
-export interface InboundStats {
-  consumerId: string;
-  participantId: string;
-  source: MediaSource;
-  kind: 'audio' | 'video';
-  /** Negotiated codec, e.g. video/VP8; null before the first packet. */
-  codec: string | null;
-  packetsReceived: number;
-  packetsLost: number;
-  bytesReceived: number;
-  framesDecoded: number;
-  /** Seconds. */
-  jitter: number;
-}
+export type { InboundStats, OutboundStats } from './stats.js';
 
 /** Rejoin attempts after a drop, backing off from 0.5 s to 4 s (about 20 s in all). */
 const MAX_REJOIN_ATTEMPTS = 8;
+const DEFAULT_JOIN_TIMEOUT_MS = 15_000;
+/** Server answers that no retry can change: the rejoin stops and the client fails with them. */
+const FINAL_CODES: ReadonlySet<string> = new Set([ErrorCode.Forbidden, ErrorCode.TokenExpired, ErrorCode.Unauthorized, ErrorCode.InvalidState, ErrorCode.WrongLesson, ErrorCode.LimitExceeded]);
+/** A replayed publish refused with one of these is dropped (and reported), not retried forever. */
+const REFUSED_PUBLISH_CODES: ReadonlySet<string> = new Set([ErrorCode.Forbidden, ErrorCode.BadRequest, ErrorCode.InvalidMediaParameters]);
 
 interface Published {
   track: MediaStreamTrack;
   producer: types.Producer | null;
   /** Preferred codec's mime type (e.g. video/H264), resolved against the Device on each (re)build. */
   codecMimeType?: string;
+  /** Music mode (microphone only). */
+  music?: boolean;
   /** Muted by the user; survives a rejoin. */
   mutedByUser?: boolean;
+}
+
+interface Remote extends RemoteTrack {
+  consumer: types.Consumer;
+  spatialLayer: number | null;
 }
 
 /**
@@ -92,15 +118,23 @@ interface Published {
  * receive everyone else, and (as teacher) run floor control.
  *
  * After a dropped connection or a media-server restart it rejoins by itself and
- * publishes the same tracks again.
+ * publishes the same tracks again. A closed client (left, removed, lesson ended,
+ * token expired) stays closed: create a new one to join again.
  */
 export class ClassBridgeClient extends Emitter<ClientEvents> {
   readonly #signaling: SignalingConnection;
+  readonly #joinTimeoutMs: number;
   #device: Device | null = null;
   #sendTransportReady: Promise<types.Transport> | null = null;
   #recvTransport: types.Transport | null = null;
   readonly #published = new Map<MediaSource, Published>();
-  readonly #remote = new Map<string, RemoteTrack & { consumer: types.Consumer }>();
+  /** One publish/unpublish of a source at a time: concurrent calls queue instead of racing. */
+  readonly #sourceQueues = new Map<MediaSource, Promise<unknown>>();
+  readonly #remote = new Map<string, Remote>();
+  /** Everyone else in the lesson, by participant id (kept after they leave, marked not connected). */
+  readonly #participants = new Map<string, ParticipantView>();
+  /** Remote producers and their pause state, known before (and without) a consumer. */
+  readonly #producers = new Map<string, ProducerInfo>();
   /** Producers the server created paused (a room mic without the floor), until produce() returns. */
   readonly #heldByServer = new Map<string, ProducerPauseReason>();
   /** Set while the recv transport is being built: producers announced meanwhile. */
@@ -108,10 +142,16 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   #state: ConnectionState = 'new';
   #joinInfo: JoinResponse | null = null;
   #setup: Promise<JoinResponse> | null = null;
+  /** This socket's server-side session has joined: a retry resynchronises instead of joining twice. */
+  #sessionJoined = false;
+  #rejoining = false;
+  /** Bumped by every setup attempt; a superseded attempt stops at its next step. */
+  #attempt = 0;
   #closed = false;
 
   constructor(options: ClientOptions) {
     super();
+    this.#joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
     this.#signaling = new SignalingConnection(options.url, options.token, options.lessonId);
     this.#signaling.on('notification', (notification) => this.#onNotification(notification));
     this.#signaling.on('refused', (error) => {
@@ -119,13 +159,15 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       this.emit('error', error);
     });
     this.#signaling.on('disconnected', ({ reason }) => {
-      if (this.#closed) return;
+      this.#sessionJoined = false;
+      // Before the first join there is nothing to recover: join() reports its own failure.
+      if (this.#closed || !this.#joinInfo) return;
       this.#dropMedia();
       this.#setState('reconnecting', reason);
     });
     this.#signaling.on('connected', ({ reconnect }) => {
       // Only a client that had joined rejoins by itself.
-      if (reconnect && !this.#closed && this.#setup) void this.#rejoin('reconnected');
+      if (reconnect && !this.#closed && this.#joinInfo) void this.#rejoin('reconnected');
     });
   }
 
@@ -142,85 +184,124 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     return this.#joinInfo?.lesson ?? null;
   }
 
-  /** Remote tracks currently received. */
-  remoteTracks(): RemoteTrack[] {
-    return [...this.#remote.values()].map(({ consumer: _consumer, ...track }) => track);
+  /** Everyone else in the lesson (connected or not), with names: for tiles and rosters. */
+  get participants(): ParticipantView[] {
+    return [...this.#participants.values()];
   }
 
-  /** Receive statistics per remote track (from the browser's inbound-rtp stats): for quality meters and tests. */
+  /** One participant by id, or undefined. */
+  participant(participantId: string): ParticipantView | undefined {
+    return this.#participants.get(participantId);
+  }
+
+  /** Remote tracks currently received. */
+  remoteTracks(): RemoteTrack[] {
+    return [...this.#remote.values()].map((remote) => this.#public(remote));
+  }
+
+  /** Receive quality per remote track (freezes, concealment, jitter buffer, RTT, resolution, layer…): for link meters. */
   async getReceiveStats(): Promise<InboundStats[]> {
     return Promise.all(
-      [...this.#remote.values()].map(async (remote) => {
-        const report = await remote.consumer.getStats();
-        const stats: InboundStats = { consumerId: remote.consumerId, participantId: remote.participantId, source: remote.source, kind: remote.kind, codec: null, packetsReceived: 0, packetsLost: 0, bytesReceived: 0, framesDecoded: 0, jitter: 0 };
-        report.forEach((entry: Record<string, unknown>) => {
-          if (entry['type'] !== 'inbound-rtp') return;
-          const codec = report.get(String(entry['codecId'])) as { mimeType?: string } | undefined;
-          stats.codec = codec?.mimeType ?? stats.codec;
-          stats.packetsReceived += Number(entry['packetsReceived'] ?? 0);
-          stats.packetsLost += Number(entry['packetsLost'] ?? 0);
-          stats.bytesReceived += Number(entry['bytesReceived'] ?? 0);
-          stats.framesDecoded += Number(entry['framesDecoded'] ?? 0);
-          stats.jitter = Math.max(stats.jitter, Number(entry['jitter'] ?? 0));
-        });
-        return stats;
-      }),
+      [...this.#remote.values()].map(async (remote) =>
+        inboundStats((await remote.consumer.getStats()) as unknown as Iterable<[string, unknown]>, {
+          trackId: remote.track.id,
+          consumerId: remote.consumerId,
+          participantId: remote.participantId,
+          source: remote.source,
+          kind: remote.kind,
+          spatialLayer: remote.spatialLayer,
+        }),
+      ),
     );
   }
 
-  /** Connects, joins the lesson and starts receiving. Resolves with the lesson's state at join time. */
+  /** Send figures per published source and simulcast layer (resolution, frames, limitation, RTT, loss). */
+  async getSendStats(): Promise<OutboundStats[]> {
+    const perSource = await Promise.all(
+      [...this.#published.entries()].map(async ([source, published]) => {
+        const producer = published.producer;
+        if (!producer || producer.closed) return [];
+        return outboundStats((await producer.getStats()) as unknown as Iterable<[string, unknown]>, source, producer.kind as 'audio' | 'video');
+      }),
+    );
+    return perSource.flat();
+  }
+
+  /**
+   * Connects, joins the lesson and starts receiving. Resolves with the lesson's state at
+   * join time; by then `participants` is filled and `participantJoined` has fired for
+   * everyone already there. Rejects with TIMEOUT after `joinTimeoutMs` (the client can
+   * try join() again), and with the server's code when it refuses.
+   */
   join(): Promise<JoinResponse> {
-    if (this.#closed) return Promise.reject(new ClassBridgeError(ErrorCode.InvalidState, 'client is closed'));
+    if (this.#closed) return Promise.reject(new ClassBridgeError(ErrorCode.InvalidState, 'this client is closed; create a new ClassBridgeClient to join again'));
+    if (this.#setup) return this.#setup;
     this.#setState('connecting');
-    this.#setup ??= this.#setupMedia().catch((error: unknown) => {
+    this.#signaling.open();
+    const attempt = this.#setupMedia(this.#sessionJoined ? 'sync' : 'join');
+    const setup = withTimeout(attempt, this.#joinTimeoutMs, () => {
+      this.#attempt++; // the attempt still waiting stops at its next step
+      this.#signaling.close();
+      return new ClassBridgeError(ErrorCode.Timeout, `could not join within ${this.#joinTimeoutMs / 1000} s: the server is unreachable or the connection is blocked`);
+    }).catch((error: unknown) => {
       this.#setup = null;
-      this.#setState('failed', error instanceof Error ? error.message : String(error));
+      this.#dropMedia();
+      const body = toErrorBody(error);
+      this.#setState('failed', body.code);
+      this.emit('error', body);
       throw error;
     });
-    return this.#setup;
+    this.#setup = setup;
+    return setup;
   }
 
-  async publishCamera(options?: CameraOptions): Promise<MediaStreamTrack> {
-    const stream = await navigator.mediaDevices.getUserMedia(cameraConstraints(options));
-    return this.publishTrack('camera', firstTrack(stream), options?.codec ? { codecMimeType: `video/${options.codec}` } : {});
+  /**
+   * Publishes the camera, or switches to another camera (`deviceId`) by replacing the
+   * track without tearing the stream down. Simulcast layers follow the capture size.
+   * Concurrent calls queue: the last one wins and nothing is left behind.
+   */
+  publishCamera(options?: CameraOptions): Promise<MediaStreamTrack> {
+    return this.#queue('camera', async () => {
+      this.#assertMayPublish('camera');
+      const stream = await navigator.mediaDevices.getUserMedia(cameraConstraints(options));
+      return this.#publish('camera', firstTrack(stream), options?.codec ? { codecMimeType: `video/${options.codec}` } : {});
+    });
   }
 
-  async publishMicrophone(options?: MicrophoneOptions): Promise<MediaStreamTrack> {
-    const stream = await navigator.mediaDevices.getUserMedia(microphoneConstraints(options));
-    return this.publishTrack('microphone', firstTrack(stream));
+  /** Publishes the microphone (`music: true`: music mode for the teacher, see MicrophoneOptions). */
+  publishMicrophone(options?: MicrophoneOptions): Promise<MediaStreamTrack> {
+    return this.#queue('microphone', async () => {
+      this.#assertMayPublish('microphone');
+      if (options?.music && this.self?.role === 'classroom') {
+        throw new ClassBridgeError(ErrorCode.Forbidden, 'music mode turns echo cancellation off; a classroom with loudspeakers must keep it on');
+      }
+      const stream = await navigator.mediaDevices.getUserMedia(microphoneConstraints(options));
+      return this.#publish('microphone', firstTrack(stream), options?.music ? { music: true } : {});
+    });
   }
 
-  async publishScreen(): Promise<MediaStreamTrack> {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 10 } }, audio: false });
-    const track = firstTrack(stream);
-    track.contentHint = 'detail';
-    return this.publishTrack('screen', track);
+  /** Shares the screen (slides, documents): sharp text over motion. */
+  publishScreen(): Promise<MediaStreamTrack> {
+    return this.#queue('screen', async () => {
+      this.#assertMayPublish('screen');
+      const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 10 } }, audio: false });
+      const track = firstTrack(stream);
+      track.contentHint = 'detail';
+      return this.#publish('screen', track);
+    });
   }
 
   /** Publishes a track you captured yourself; `codecMimeType` (e.g. 'video/H264') picks the codec. */
-  async publishTrack(source: MediaSource, track: MediaStreamTrack, options: { codecMimeType?: string } = {}): Promise<MediaStreamTrack> {
-    if (!this.#joinInfo) throw new ClassBridgeError(ErrorCode.NotJoined, 'join() first');
-    await this.unpublish(source);
-    const published: Published = { track, producer: null, ...options };
-    this.#published.set(source, published);
-    // The browser ended it (e.g. "stop sharing"): unpublish, unless it was replaced meanwhile.
-    track.addEventListener('ended', () => {
-      if (this.#published.get(source)?.track === track) void this.unpublish(source);
+  publishTrack(source: MediaSource, track: MediaStreamTrack, options: { codecMimeType?: string } = {}): Promise<MediaStreamTrack> {
+    return this.#queue(source, async () => {
+      this.#assertMayPublish(source);
+      return this.#publish(source, track, options);
     });
-    await this.#produce(source, published);
-    return track;
   }
 
-  async unpublish(source: MediaSource): Promise<void> {
-    const published = this.#published.get(source);
-    if (!published) return;
-    this.#published.delete(source);
-    const producer = published.producer;
-    published.track.stop();
-    if (producer && !producer.closed) {
-      producer.close();
-      await this.#signaling.request('closeProducer', { producerId: producer.id }).catch(() => undefined);
-    }
+  /** Stops publishing a source and releases its device. */
+  unpublish(source: MediaSource): Promise<void> {
+    return this.#queue(source, () => this.#unpublish(source));
   }
 
   /** Mutes or unmutes a source you publish. Unmuting a room microphone needs the floor (FLOOR_REQUIRED otherwise). */
@@ -241,16 +322,24 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   }
 
   // Floor control (举手 / 发言) and moderation. The server checks every one of these.
+  /** Asks the teacher for the floor (classrooms and students). */
   raiseHand = () => this.#signaling.request('raiseHand', {});
+  /** Takes a raised hand back. */
   lowerHand = () => this.#signaling.request('lowerHand', {});
+  /** Teacher: lets a classroom speak (its microphone goes live; by default the previous holder's goes quiet). */
   grantFloor = (participantId: string) => this.#signaling.request('grantFloor', { participantId });
+  /** Teacher: takes the floor back (the classroom's microphone is paused at the server). */
   revokeFloor = (participantId: string) => this.#signaling.request('revokeFloor', { participantId });
+  /** Teacher: mutes a participant's microphone (they may unmute themselves only while holding the floor). */
   muteParticipant = (participantId: string) => this.#signaling.request('muteParticipant', { participantId });
+  /** Teacher: removes a participant for the rest of the lesson (their token no longer gets in). */
   removeParticipant = (participantId: string) => this.#signaling.request('removeParticipant', { participantId });
+  /** Teacher: a layout hint for everyone (null clears it). */
   spotlight = (participantId: string | null) => this.#signaling.request('spotlight', { participantId });
+  /** Teacher: ends the lesson for everyone. */
   endLesson = () => this.#signaling.request('endLesson', {});
 
-  /** Leaves the lesson and releases camera and microphone. */
+  /** Leaves the lesson and releases camera and microphone. The client is closed afterwards. */
   async leave(): Promise<void> {
     if (this.#closed) return;
     if (this.#signaling.connected) await this.#signaling.request('leave', {}).catch(() => undefined);
@@ -259,13 +348,87 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   // ---- internals ----------------------------------------------------------
 
+  #assertMayPublish(source: MediaSource): void {
+    const self = this.#joinInfo?.self;
+    if (!self) throw new ClassBridgeError(ErrorCode.NotJoined, 'join() first');
+    // Checked before any device opens: a refused publish must not leave a camera or microphone captured.
+    if (!canPublish(self.role, source)) throw new ClassBridgeError(ErrorCode.Forbidden, `the ${self.role} role cannot publish ${source}`);
+  }
+
+  #queue<T>(source: MediaSource, operation: () => Promise<T>): Promise<T> {
+    const previous = this.#sourceQueues.get(source) ?? Promise.resolve();
+    const next = previous.then(operation, operation);
+    this.#sourceQueues.set(
+      source,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  /** Replaces the track of a live producer when the layout allows it, else produces anew. */
+  async #publish(source: MediaSource, track: MediaStreamTrack, options: { codecMimeType?: string; music?: boolean } = {}): Promise<MediaStreamTrack> {
+    const existing = this.#published.get(source);
+    if (existing && existing.track !== track && this.#canReplace(source, existing, track, options)) {
+      // Switching cameras: the stream goes on, receivers see no gap and no new tile.
+      if (existing.producer && !existing.producer.closed) await existing.producer.replaceTrack({ track });
+      existing.track.stop();
+      existing.track = track;
+      this.#watchEnded(source, track);
+      return track;
+    }
+    await this.#unpublish(source);
+    const published: Published = { track, producer: null, ...options };
+    this.#published.set(source, published);
+    this.#watchEnded(source, track);
+    try {
+      await this.#produce(source, published);
+    } catch (error) {
+      // Refused or failed: forget it, so no rejoin replays it and no device stays captured.
+      if (this.#published.get(source) === published) this.#published.delete(source);
+      track.stop();
+      throw error;
+    }
+    return track;
+  }
+
+  #canReplace(source: MediaSource, existing: Published, track: MediaStreamTrack, options: { codecMimeType?: string; music?: boolean }): boolean {
+    if (existing.codecMimeType !== options.codecMimeType || Boolean(existing.music) !== Boolean(options.music)) return false;
+    return source !== 'camera' || layerCount(captureSize(existing.track)) === layerCount(captureSize(track));
+  }
+
+  #watchEnded(source: MediaSource, track: MediaStreamTrack): void {
+    // The browser ended it (e.g. "stop sharing"): unpublish, unless it was replaced meanwhile.
+    track.addEventListener('ended', () => {
+      if (this.#published.get(source)?.track === track) void this.unpublish(source);
+    });
+  }
+
+  async #unpublish(source: MediaSource): Promise<void> {
+    const published = this.#published.get(source);
+    if (!published) return;
+    this.#published.delete(source);
+    const producer = published.producer;
+    published.track.stop();
+    if (producer && !producer.closed) {
+      producer.close();
+      await this.#signaling.request('closeProducer', { producerId: producer.id }).catch(() => undefined);
+    }
+  }
+
   /**
    * Builds the media path: Device, (join or resync), recv transport, consumers, our producers.
-   * `sync` keeps the joined session and only rebuilds media (after the SFU lost the room).
+   * `sync` keeps the joined session and only rebuilds media (after the SFU lost the room,
+   * or after a failed step that followed a successful join).
    */
-  async #setupMedia(mode: 'join' | 'sync' = 'join'): Promise<JoinResponse> {
+  async #setupMedia(mode: 'join' | 'sync'): Promise<JoinResponse> {
+    const attempt = ++this.#attempt;
+    const current = () => {
+      if (attempt !== this.#attempt || this.#closed) throw new ClassBridgeError(ErrorCode.InvalidState, 'this join attempt was superseded');
+    };
     await this.#waitConnected();
+    current();
     const { rtpCapabilities } = await this.#signaling.request('getRouterRtpCapabilities', {});
+    current();
     const device = new Device();
     await device.load({ routerRtpCapabilities: rtpCapabilities as types.RtpCapabilities });
     this.#device = device;
@@ -275,40 +438,80 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       mode === 'join'
         ? await this.#signaling.request('join', { rtpCapabilities: device.rtpCapabilities as never })
         : await this.#signaling.request('sync', {});
+    this.#sessionJoined = true;
+    current();
     this.#joinInfo = state;
+    this.#syncParticipants(state.participants);
+    for (const producer of state.producers) this.#producers.set(producer.producerId, producer);
     this.#recvTransport = await this.#createTransport('recv');
-    const pending = this.#pendingProducers;
+    current();
+    const pending = this.#pendingProducers ?? new Map<string, ProducerInfo>();
     this.#pendingProducers = null;
     for (const producer of state.producers) pending.set(producer.producerId, producer);
     await Promise.all([...pending.values()].map((producer) => this.#consume(producer)));
-    for (const [source, published] of this.#published) await this.#produce(source, published);
+    for (const [source, published] of [...this.#published]) {
+      current();
+      try {
+        await this.#produce(source, published);
+      } catch (error) {
+        if (!(error instanceof ClassBridgeError) || !REFUSED_PUBLISH_CODES.has(error.code)) throw error;
+        // The server will not take it back (e.g. the role changed): drop it and say so, but keep the lesson.
+        this.#published.delete(source);
+        published.track.stop();
+        this.emit('error', error.toBody());
+      }
+    }
     this.#setState('connected');
     if (state.activeSpeaker) this.emit('activeSpeaker', { participantId: state.activeSpeaker });
     return state;
   }
 
+  /** Brings the roster up to date from a snapshot, telling the app what changed. */
+  #syncParticipants(list: ParticipantView[]): void {
+    const seen = new Set<string>();
+    for (const participant of list) {
+      seen.add(participant.participantId);
+      const known = this.#participants.has(participant.participantId);
+      this.#participants.set(participant.participantId, participant);
+      this.emit(known ? 'participantUpdated' : 'participantJoined', participant);
+    }
+    for (const [participantId, participant] of this.#participants) {
+      if (seen.has(participantId) || !participant.connected) continue;
+      this.#participants.set(participantId, { ...participant, connected: false });
+      this.emit('participantLeft', { participantId });
+    }
+  }
+
   /**
    * After a reconnect (new socket: join again) or a media reset (same session: resync),
    * throw away media state and rebuild with the same tracks, retrying while the SFU recovers.
+   * An answer no retry can change (removed, token expired, lesson ended) ends it at once.
    */
   async #rejoin(reason: 'reconnected' | 'media-reset'): Promise<void> {
-    this.#dropMedia();
-    this.#setState('reconnecting', reason);
-    for (let attempt = 1; attempt <= MAX_REJOIN_ATTEMPTS && !this.#closed; attempt++) {
-      this.#setup = this.#setupMedia(reason === 'reconnected' ? 'join' : 'sync');
-      try {
-        await this.#setup;
-        return;
-      } catch (error) {
-        this.#dropMedia();
-        this.emit('error', toErrorBody(error));
-        if (attempt === MAX_REJOIN_ATTEMPTS) {
-          this.#setup = null;
-          this.#setState('failed', error instanceof Error ? error.message : String(error));
+    if (this.#rejoining) return;
+    this.#rejoining = true;
+    try {
+      this.#dropMedia();
+      this.#setState('reconnecting', reason);
+      for (let attempt = 1; attempt <= MAX_REJOIN_ATTEMPTS && !this.#closed; attempt++) {
+        this.#setup = this.#setupMedia(this.#sessionJoined ? 'sync' : 'join');
+        try {
+          await this.#setup;
           return;
+        } catch (error) {
+          this.#dropMedia();
+          const body = toErrorBody(error);
+          this.emit('error', body);
+          if (FINAL_CODES.has(body.code) || attempt === MAX_REJOIN_ATTEMPTS) {
+            this.#setup = null;
+            this.#setState('failed', body.code);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
       }
+    } finally {
+      this.#rejoining = false;
     }
   }
 
@@ -369,7 +572,13 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     const wanted = published.codecMimeType?.toLowerCase();
     const codec = wanted ? this.#device?.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === wanted) : undefined;
     if (wanted && !codec) throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, `${published.codecMimeType} is not supported here`);
-    const producer = await sendTransport.produce(produceOptions(source, published.track, codec));
+    const producer = await sendTransport.produce(produceOptions(source, published.track, { ...(codec ? { codec } : {}), ...(published.music ? { music: true } : {}) }));
+    if (this.#published.get(source) !== published) {
+      // Unpublished or replaced while the producer was being created: nothing may outlive that.
+      producer.close();
+      await this.#signaling.request('closeProducer', { producerId: producer.id }).catch(() => undefined);
+      return;
+    }
     published.producer = producer;
     const heldReason = this.#heldByServer.get(producer.id);
     this.#heldByServer.delete(producer.id);
@@ -394,7 +603,18 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         kind: answer.kind,
         rtpParameters: answer.rtpParameters as types.RtpParameters,
       });
-      const remote = { consumerId: consumer.id, producerId: answer.producerId, participantId: answer.participantId, source: answer.source, kind: answer.kind, track: consumer.track, consumer };
+      const remote: Remote = {
+        consumerId: consumer.id,
+        producerId: answer.producerId,
+        participantId: answer.participantId,
+        participant: this.#participants.get(answer.participantId) ?? null,
+        source: answer.source,
+        kind: answer.kind,
+        paused: this.#producers.get(answer.producerId)?.paused ?? answer.producerPaused,
+        track: consumer.track,
+        consumer,
+        spatialLayer: null,
+      };
       this.#remote.set(consumer.id, remote);
       await this.#signaling.request('resumeConsumer', { consumerId: consumer.id });
       this.emit('trackAdded', this.#public(remote));
@@ -405,7 +625,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     }
   }
 
-  #removeConsumer(match: (remote: RemoteTrack) => boolean): void {
+  #removeConsumer(match: (remote: Remote) => boolean): void {
     for (const [consumerId, remote] of this.#remote) {
       if (!match(remote)) continue;
       this.#remote.delete(consumerId);
@@ -414,53 +634,83 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     }
   }
 
-  #onNotification({ method, data }: Notification): void {
-    switch (method) {
+  #onNotification(notification: Notification): void {
+    switch (notification.method) {
       case 'producerAdded': {
-        const producer = data as NotificationMap['producerAdded'];
+        const producer = notification.data as NotificationMap['producerAdded'];
         if (producer.participantId === this.#joinInfo?.self.participantId) break; // our own
+        this.#producers.set(producer.producerId, producer);
         if (this.#pendingProducers) this.#pendingProducers.set(producer.producerId, producer);
         else void this.#consume(producer);
         break;
       }
       case 'producerRemoved': {
-        const { producerId } = data as NotificationMap['producerRemoved'];
+        const { producerId } = notification.data as NotificationMap['producerRemoved'];
+        this.#producers.delete(producerId);
         this.#pendingProducers?.delete(producerId);
         this.#removeConsumer((remote) => remote.producerId === producerId);
         break;
       }
       case 'consumerClosed': {
-        const { consumerId } = data as NotificationMap['consumerClosed'];
+        const { consumerId } = notification.data as NotificationMap['consumerClosed'];
         this.#removeConsumer((remote) => remote.consumerId === consumerId);
         break;
       }
+      case 'consumerLayersChanged': {
+        const { consumerId, spatialLayer } = notification.data as NotificationMap['consumerLayersChanged'];
+        const remote = this.#remote.get(consumerId);
+        if (remote) remote.spatialLayer = spatialLayer;
+        break;
+      }
       case 'producerPaused':
+        this.#onPauseChange(notification.data as NotificationMap['producerPaused'], true);
+        break;
       case 'producerResumed':
-        this.#onProducerPauseChange(method, data as NotificationMap['producerPaused']);
+        this.#onPauseChange(notification.data as NotificationMap['producerResumed'], false);
         break;
       case 'participantJoined':
-      case 'participantUpdated':
-        if (this.#joinInfo && (data as ParticipantView).participantId === this.#joinInfo.self.participantId) {
-          this.#joinInfo.self = data as ParticipantView;
+      case 'participantUpdated': {
+        const participant = notification.data as ParticipantView;
+        if (this.#joinInfo && participant.participantId === this.#joinInfo.self.participantId) {
+          // Your own hand and floor: apps show "you may speak" from this.
+          this.#joinInfo.self = participant;
+          this.emit('participantUpdated', participant);
+          break;
         }
-        this.emit(method, data as ParticipantView);
+        const known = this.#participants.has(participant.participantId);
+        this.#participants.set(participant.participantId, participant);
+        for (const remote of this.#remote.values()) if (remote.participantId === participant.participantId) remote.participant = participant;
+        this.emit(known ? 'participantUpdated' : 'participantJoined', participant);
         break;
-      case 'participantLeft':
+      }
+      case 'participantLeft': {
+        const { participantId } = notification.data as NotificationMap['participantLeft'];
+        const participant = this.#participants.get(participantId);
+        if (participant) this.#participants.set(participantId, { ...participant, connected: false });
+        this.emit('participantLeft', { participantId });
+        break;
+      }
       case 'activeSpeaker':
+        this.emit('activeSpeaker', notification.data as NotificationMap['activeSpeaker']);
+        break;
       case 'audioLevels':
+        this.emit('audioLevels', notification.data as NotificationMap['audioLevels']);
+        break;
       case 'floorChanged':
+        this.emit('floorChanged', notification.data as NotificationMap['floorChanged']);
+        break;
       case 'spotlightChanged':
-        this.emit(method, data as never);
+        this.emit('spotlightChanged', notification.data as NotificationMap['spotlightChanged']);
         break;
       case 'mediaReset':
         void this.#rejoin('media-reset');
         break;
       case 'removed':
-        this.emit('removed', data as NotificationMap['removed']);
+        this.emit('removed', notification.data as NotificationMap['removed']);
         this.#close('removed');
         break;
       case 'lessonEnded':
-        this.emit('lessonEnded', data as NotificationMap['lessonEnded']);
+        this.emit('lessonEnded', notification.data as NotificationMap['lessonEnded']);
         this.#close('lesson-ended');
         break;
       default:
@@ -468,15 +718,23 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     }
   }
 
-  /** Mirror the server's pause of our own producers locally: no point sending what the SFU drops. */
-  #onProducerPauseChange(method: 'producerPaused' | 'producerResumed', data: NotificationMap['producerPaused']): void {
+  /** A producer was paused or resumed by the server: our own ones are mirrored locally, others' are reported. */
+  #onPauseChange(data: { producerId: string; participantId: string; reason?: ProducerPauseReason }, paused: boolean): void {
+    const reason = paused ? (data.reason ?? 'owner') : undefined;
     for (const [source, published] of this.#published) {
       const producer = published.producer;
       if (!producer || producer.id !== data.producerId) continue;
-      if (method === 'producerPaused') producer.pause();
+      // No point sending what the SFU drops.
+      if (paused) producer.pause();
       else producer.resume();
-      this.emit('localSourceChanged', { source, paused: method === 'producerPaused', ...(method === 'producerPaused' ? { reason: data.reason } : {}) });
+      this.emit('localSourceChanged', { source, paused, ...(reason ? { reason } : {}) });
+      return;
     }
+    const info = this.#producers.get(data.producerId);
+    if (!info) return;
+    info.paused = paused;
+    for (const remote of this.#remote.values()) if (remote.producerId === data.producerId) remote.paused = paused;
+    this.emit('remoteSourceChanged', { participantId: info.participantId, producerId: info.producerId, source: info.source, kind: info.kind, paused, ...(reason ? { reason } : {}) });
   }
 
   #dropMedia(): void {
@@ -487,6 +745,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     this.#recvTransport = null;
     for (const published of this.#published.values()) published.producer = null;
     this.#pendingProducers = null;
+    this.#producers.clear();
   }
 
   #close(reason: string): void {
@@ -505,8 +764,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     this.emit('connectionStateChanged', reason === undefined ? { state } : { state, reason });
   }
 
-  #public(remote: RemoteTrack & { consumer: types.Consumer }): RemoteTrack {
-    const { consumer: _consumer, ...track } = remote;
+  #public(remote: Remote): RemoteTrack {
+    const { consumer: _consumer, spatialLayer: _layer, ...track } = remote;
     return track;
   }
 }
@@ -515,6 +774,23 @@ function firstTrack(stream: MediaStream): MediaStreamTrack {
   const track = stream.getTracks()[0];
   if (!track) throw new ClassBridgeError(ErrorCode.NotFound, 'no media track was captured');
   return track;
+}
+
+/** Rejects with `onTimeout()`'s error if `promise` has not settled within `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 function toErrorBody(error: unknown): ErrorBody {

@@ -27,6 +27,8 @@ export class SignalingConnection extends Emitter<SignalingEvents> {
       transports: ['websocket'],
       reconnectionDelay: 250,
       reconnectionDelayMax: 2000,
+      // Opened by join(), so a client that is never joined holds no socket, and a timed-out join can start over.
+      autoConnect: false,
     });
     this.#socket.on('connect', () => {
       this.emit('connected', { reconnect: this.#everConnected });
@@ -46,13 +48,24 @@ export class SignalingConnection extends Emitter<SignalingEvents> {
     return this.#socket.connected;
   }
 
+  /** Connects (and keeps reconnecting after drops) unless already connected or connecting. */
+  open(): void {
+    if (!this.#socket.connected && !this.#socket.active) this.#socket.connect();
+  }
+
+  /** Drops this connection and opens a new one: a new server-side session for a clean rejoin. */
+  reconnect(): void {
+    this.#socket.disconnect();
+    this.#socket.connect();
+  }
+
   /** Sends a request; rejects with ClassBridgeError carrying the server's code. */
   request<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<ResponseData<M>> {
     return new Promise((resolve, reject) => {
       this.#socket
         .timeout(REQUEST_TIMEOUT_MS)
         .emit(REQUEST_EVENT, { method, data }, (timeoutError: Error | null, answer: Ack<ResponseData<M>>) => {
-          if (timeoutError) reject(new ClassBridgeError(ErrorCode.MediaUnavailable, `${method} timed out`));
+          if (timeoutError) reject(new ClassBridgeError(ErrorCode.Timeout, `the server did not answer ${method} within ${REQUEST_TIMEOUT_MS / 1000} s`));
           else if (answer.ok) resolve(answer.data);
           else reject(new ClassBridgeError(answer.error.code, answer.error.message));
         });

@@ -1,5 +1,30 @@
+/**
+ * The ClassBridge browser SDK: join a dedicated-classroom lesson, publish camera,
+ * microphone and screen, receive everyone else, and (as teacher) run floor control.
+ *
+ * Start with {@link ClassBridgeClient}; its events are listed in {@link ClientEvents}.
+ * The wire types it hands out (participants, floor, errors) are exported from here too,
+ * so an app needs no other ClassBridge package.
+ *
+ * @packageDocumentation
+ */
 export { ClassBridgeClient } from './ClassBridgeClient.js';
-export type { ClientEvents, ClientOptions, ConnectionState, InboundStats, RemoteTrack } from './ClassBridgeClient.js';
+export type { ClientEvents, ClientOptions, ConnectionState, InboundStats, OutboundStats, RemoteSourceChange, RemoteTrack } from './ClassBridgeClient.js';
+export { Emitter } from './Emitter.js';
+export type { Listener } from './Emitter.js';
 export type { CameraOptions, MicrophoneOptions } from './publishing.js';
 export { ClassBridgeError, ErrorCode, canModerate, canPublish, needsFloor } from '@classbridge/protocol';
-export type { ParticipantView, FloorState, LessonView, Role, MediaSource, JoinResponse } from '@classbridge/protocol';
+export type {
+  ErrorBody,
+  FloorState,
+  JoinResponse,
+  LessonStatus,
+  LessonView,
+  MediaSource,
+  NotificationMap,
+  ParticipantView,
+  ProducerInfo,
+  ProducerPauseReason,
+  RemovalReason,
+  Role,
+} from '@classbridge/protocol';

@@ -1,22 +1,24 @@
 import type { types } from 'mediasoup-client';
 import type { MediaSource } from '@classbridge/protocol';
+import { cameraEncodings, captureSize } from './simulcast.js';
 
 /*
- * How each source is encoded. Camera: three simulcast layers so the SFU can give
- * a weak rural link the 180p layer while the projector in town gets 720p.
+ * How each source is encoded. Camera: simulcast layers from the capture size
+ * (simulcast.ts), so the SFU can give a weak rural link a small layer while the
+ * projector in town gets the full picture.
  */
-
-export const cameraEncodings: types.RtpEncodingParameters[] = [
-  { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000, scalabilityMode: 'L1T3' },
-  { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000, scalabilityMode: 'L1T3' },
-  { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_200_000, scalabilityMode: 'L1T3' },
-];
 
 /** Slides and blackboard captures: sharp text matters more than motion. */
 export const screenEncodings: types.RtpEncodingParameters[] = [{ maxBitrate: 1_500_000, dtx: true }];
 
 /** In-band FEC rides out loss on rural links; DTX saves bandwidth while a class is quiet. */
 export const microphoneCodecOptions: types.ProducerCodecOptions = { opusFec: true, opusDtx: true, opusStereo: false };
+
+/**
+ * Music lessons: steady tones and chords survive (no DTX cutting sustained notes), stereo,
+ * and a bitrate where instruments sound like instruments. FEC stays for lossy links.
+ */
+export const musicCodecOptions: types.ProducerCodecOptions = { opusFec: true, opusDtx: false, opusStereo: true, opusMaxAverageBitrate: 128_000 };
 
 export interface CameraOptions {
   deviceId?: string;
@@ -29,6 +31,12 @@ export interface CameraOptions {
 
 export interface MicrophoneOptions {
   deviceId?: string;
+  /**
+   * Music mode, for the teacher of a music lesson: echo cancellation, noise suppression and
+   * automatic gain off (they flatten or cut steady tones), stereo, 128 kbit/s Opus. Refused for
+   * remote classrooms: loudspeakers next to the room microphone need echo cancellation.
+   */
+  music?: boolean;
   /** Browser audio processing: on by default because classrooms have loudspeakers, not headsets. */
   echoCancellation?: boolean;
   noiseSuppression?: boolean;
@@ -47,9 +55,13 @@ export function cameraConstraints(options: CameraOptions = {}): MediaStreamConst
 }
 
 export function microphoneConstraints(options: MicrophoneOptions = {}): MediaStreamConstraints {
+  const device = options.deviceId ? { deviceId: { exact: options.deviceId } } : {};
+  if (options.music) {
+    return { audio: { ...device, echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: { ideal: 2 }, sampleRate: { ideal: 48_000 } } };
+  }
   return {
     audio: {
-      ...(options.deviceId ? { deviceId: { exact: options.deviceId } } : {}),
+      ...device,
       echoCancellation: options.echoCancellation ?? true,
       noiseSuppression: options.noiseSuppression ?? true,
       autoGainControl: options.autoGainControl ?? true,
@@ -58,14 +70,14 @@ export function microphoneConstraints(options: MicrophoneOptions = {}): MediaStr
 }
 
 /** The SDK owns the tracks: a closed transport (reconnect, media reset) must not stop the camera. */
-export function produceOptions(source: MediaSource, track: MediaStreamTrack, codec?: types.RtpCodecCapability): types.ProducerOptions {
-  const common = { track, stopTracks: false, appData: { source }, ...(codec ? { codec } : {}) };
+export function produceOptions(source: MediaSource, track: MediaStreamTrack, options: { codec?: types.RtpCodecCapability; music?: boolean } = {}): types.ProducerOptions {
+  const common = { track, stopTracks: false, appData: { source }, ...(options.codec ? { codec: options.codec } : {}) };
   switch (source) {
     case 'camera':
-      return { ...common, encodings: cameraEncodings };
+      return { ...common, encodings: cameraEncodings(captureSize(track)) };
     case 'screen':
       return { ...common, encodings: screenEncodings };
     case 'microphone':
-      return { ...common, codecOptions: microphoneCodecOptions };
+      return { ...common, codecOptions: options.music ? musicCodecOptions : microphoneCodecOptions };
   }
 }

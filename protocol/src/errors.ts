@@ -37,6 +37,8 @@ export const ErrorCode = {
   InvalidMediaParameters: 'INVALID_MEDIA_PARAMETERS',
   /** The media server is unavailable or failed. */
   MediaUnavailable: 'MEDIA_UNAVAILABLE',
+  /** No answer in time (client side: the server is unreachable, or a request was not acknowledged). */
+  Timeout: 'TIMEOUT',
   /** Anything else; details are in the server log, never in the reply. */
   Internal: 'INTERNAL',
 } as const;

@@ -13,6 +13,8 @@ export interface NotificationMap {
   producerPaused: { producerId: string; participantId: string; reason: ProducerPauseReason };
   producerResumed: { producerId: string; participantId: string };
   consumerClosed: { consumerId: string };
+  /** The simulcast/SVC layer the SFU forwards to you changed (null: none, e.g. too little bandwidth). */
+  consumerLayersChanged: { consumerId: string; spatialLayer: number | null; temporalLayer: number | null };
   consumerPaused: { consumerId: string };
   consumerResumed: { consumerId: string };
   activeSpeaker: { participantId: string | null };

@@ -112,7 +112,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
 
   async restartIce(roomId: string, peerId: string, transportId: string): Promise<TransportOptions['iceParameters']> {
     const transport = (await this.#peer(roomId, peerId)).transport(transportId);
-    return transport.restartIce();
+    return this.#whileOpen(transport, 'transport', () => transport.restartIce());
   }
 
   async produce(roomId: string, peerId: string, request: ProduceRequest): Promise<ProducerSummary> {
@@ -128,17 +128,24 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
         appData: { peerId, source: request.source },
       }),
     );
+    // The transport may have closed while the worker created the producer (its participant left): mediasoup
+    // then hands back a producer object that looks open but exists nowhere. Close it and say so.
+    if (transport.closed || peer.closed) {
+      producer.close();
+      throw new ClassBridgeError(ErrorCode.NotFound, 'the transport closed while publishing (the participant left)');
+    }
     peer.producers.set(producer.id, producer);
     producer.observer.on('close', () => peer.producers.delete(producer.id));
     // Closed by its transport, not by closeProducer(): signaling must tell the others.
     producer.on('transportclose', () => this.emit('producerClosed', { roomId, peerId, producerId: producer.id }));
-    if (producer.kind === 'audio') await room.observeAudio(producer);
+    if (producer.kind === 'audio') await this.#whileOpen(producer, 'producer', () => room.observeAudio(producer));
+    if (producer.closed) throw new ClassBridgeError(ErrorCode.NotFound, 'the producer closed while it was being created (its participant left)');
     return summarize(producer);
   }
 
   async setProducerPaused(roomId: string, peerId: string, producerId: string, paused: boolean): Promise<void> {
     const producer = (await this.#peer(roomId, peerId)).producer(producerId);
-    await (paused ? producer.pause() : producer.resume());
+    await this.#whileOpen(producer, 'producer', () => (paused ? producer.pause() : producer.resume()));
   }
 
   async closeProducer(roomId: string, peerId: string, producerId: string): Promise<void> {
@@ -172,9 +179,16 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     } finally {
       peer.consumesInFlight.delete(producer.id);
     }
+    if (transport.closed || peer.closed) {
+      consumer.close();
+      throw new ClassBridgeError(ErrorCode.NotFound, 'the transport closed while consuming (the participant left)');
+    }
     peer.consumers.set(consumer.id, consumer);
     consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
     consumer.on('producerclose', () => this.emit('consumerClosed', { roomId, peerId, consumerId: consumer.id }));
+    consumer.on('layerschange', (layers) =>
+      this.emit('consumerLayersChanged', { roomId, peerId, consumerId: consumer.id, spatialLayer: layers?.spatialLayer ?? null, temporalLayer: layers?.temporalLayer ?? null }),
+    );
     return {
       consumerId: consumer.id,
       producerId: producer.id,
@@ -188,7 +202,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
 
   async setConsumerPaused(roomId: string, peerId: string, consumerId: string, paused: boolean): Promise<void> {
     const consumer = (await this.#peer(roomId, peerId)).consumer(consumerId);
-    await (paused ? consumer.pause() : consumer.resume());
+    await this.#whileOpen(consumer, 'consumer', () => (paused ? consumer.pause() : consumer.resume()));
   }
 
   async setConsumerPreferredLayers(
@@ -199,7 +213,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   ): Promise<void> {
     const consumer = (await this.#peer(roomId, peerId)).consumer(consumerId);
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return;
-    await consumer.setPreferredLayers(layers);
+    await this.#whileOpen(consumer, 'consumer', () => consumer.setPreferredLayers(layers));
   }
 
   async consumerTraffic(roomId: string, peerId: string): Promise<ConsumerTraffic[]> {
@@ -311,6 +325,19 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     const peer = room.peers.get(peerId);
     if (!peer) throw new ClassBridgeError(ErrorCode.NotFound, 'you have no transports in this lesson');
     return peer;
+  }
+
+  /**
+   * Runs a call on a media object that may close meanwhile (its peer left, its producer went away):
+   * that race is answered NOT_FOUND, as if the request had come a moment later, never INTERNAL.
+   */
+  async #whileOpen<T>(target: { closed: boolean }, what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (target.closed) throw new ClassBridgeError(ErrorCode.NotFound, `the ${what} closed meanwhile`);
+      throw error;
+    }
   }
 
   /**

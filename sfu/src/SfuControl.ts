@@ -77,6 +77,8 @@ export interface SfuEvents extends Record<string, unknown> {
   producerClosed: { roomId: string; peerId: string; producerId: string };
   /** A consumer closed because its producer went away. */
   consumerClosed: { roomId: string; peerId: string; consumerId: string };
+  /** The layers forwarded to a simulcast/SVC consumer changed (null: nothing forwarded). */
+  consumerLayersChanged: { roomId: string; peerId: string; consumerId: string; spatialLayer: number | null; temporalLayer: number | null };
   /** Dominant speaker changed (null: silence). */
   activeSpeaker: { roomId: string; peerId: string | null };
   /** Loudness of audible peers (dBov, -127..0), a few times per second. */

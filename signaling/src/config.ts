@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { RateBudget } from './limits/RateLimiter.js';
+import { webhookEventTypes } from './webhooks/webhookEvents.js';
+import type { WebhookEventType } from './webhooks/webhookEvents.js';
 
 /** Server configuration, read from environment variables (documented in README.md). */
 export interface ServerConfig {
@@ -35,6 +37,22 @@ export interface ServerConfig {
   redisUrl: string | undefined;
   /** PEM files for HTTPS: browsers capture camera and microphone only on https:// (or localhost). */
   tls: { certFile: string; keyFile: string } | undefined;
+  /** Signed lesson events to the platform's endpoints; undefined: webhooks off. */
+  webhooks: WebhookConfig | undefined;
+}
+
+export interface WebhookConfig {
+  urls: string[];
+  /** HMAC key of the ClassBridge-Signature header. */
+  secret: string;
+  /** Event types sent (all by default). */
+  events: WebhookEventType[];
+  /** One attempt's limit: connecting, sending and the response status. */
+  timeoutMs: number;
+  /** Attempts per delivery, the first included. */
+  maxAttempts: number;
+  /** Backoff: base · 2^(attempt − 1) with jitter, capped at maxMs. */
+  retry: { baseMs: number; maxMs: number };
 }
 
 export interface ServerLimits {
@@ -76,6 +94,12 @@ const budget = (fallback: string) =>
       return { burst, perSecond };
     });
 
+/** Comma-separated values, blanks and duplicates ignored. */
+const commaList = (text: string) => [...new Set(text.split(',').map((item) => item.trim()).filter(Boolean))];
+
+/** Longest wait between two attempts of a webhook delivery. */
+const WEBHOOK_RETRY_MAX_MS = 5 * 60_000;
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -113,6 +137,27 @@ const envSchema = z.object({
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
+  WEBHOOK_URLS: z
+    .string()
+    .default('')
+    .transform(commaList)
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/, message: 'expected http:// or https:// URLs' })
+          // fetch refuses URLs with credentials; the signature is what authenticates ClassBridge.
+          .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url), 'credentials in the URL are not supported (the signature authenticates)'),
+      ),
+    ),
+  WEBHOOK_SECRET: z.string().min(32, 'WEBHOOK_SECRET must be at least 32 characters').optional(),
+  WEBHOOK_EVENTS: z
+    .string()
+    .default('')
+    .transform(commaList)
+    .pipe(z.array(z.enum(webhookEventTypes))),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
 });
 
 /** Fixed demo credentials: only ever used when DEMO=1 and nothing else is configured. */
@@ -136,6 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
   }
   if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE go together');
+  }
+  if (e.WEBHOOK_URLS.length > 0 && !e.WEBHOOK_SECRET) {
+    throw new ConfigError('WEBHOOK_SECRET (at least 32 characters) is required when WEBHOOK_URLS is set');
   }
   return {
     port: e.PORT,
@@ -169,5 +217,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
     maxFloorHolders: e.MAX_FLOOR_HOLDERS,
     redisUrl: e.REDIS_URL,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) } : undefined,
+    webhooks:
+      e.WEBHOOK_URLS.length > 0 && e.WEBHOOK_SECRET
+        ? {
+            urls: e.WEBHOOK_URLS,
+            secret: e.WEBHOOK_SECRET,
+            events: e.WEBHOOK_EVENTS.length > 0 ? e.WEBHOOK_EVENTS : [...webhookEventTypes],
+            timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+            maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+            retry: { baseMs: e.WEBHOOK_RETRY_BASE_MS, maxMs: WEBHOOK_RETRY_MAX_MS },
+          }
+        : undefined,
   };
 }

@@ -6,3 +6,7 @@ export { createLogger } from './logger.js';
 export { TokenService } from './auth/TokenService.js';
 export type { DirectoryInput } from './domain/schemas.js';
 export { installProcessGuard } from './processGuard.js';
+export { signWebhook, verifyWebhookSignature } from './webhooks/signature.js';
+export type { VerifyOptions as WebhookVerifyOptions } from './webhooks/signature.js';
+export { webhookEventTypes } from './webhooks/webhookEvents.js';
+export type { WebhookEventType, WebhookPayload } from './webhooks/webhookEvents.js';

@@ -10,6 +10,8 @@ export class Metrics {
   readonly connectedSockets: Gauge;
   readonly restRefusals: Counter<'code'>;
   readonly uncaughtErrors: Counter<'kind'>;
+  readonly webhookDeliveries: Counter<'outcome'>;
+  readonly webhookQueue: Gauge;
 
   constructor(sfu: SfuControl, liveLessons: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'classbridge_' });
@@ -47,6 +49,17 @@ export class Metrics {
       name: 'classbridge_uncaught_errors_total',
       help: 'Errors nothing caught, logged by the process guard while the server kept serving (each is a bug; alert on any).',
       labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.webhookDeliveries = new Counter({
+      name: 'classbridge_webhook_deliveries_total',
+      help: 'Webhook deliveries by outcome: delivered, failed (refused for good or out of attempts), dropped (queue full), retried (an attempt to be repeated).',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.webhookQueue = new Gauge({
+      name: 'classbridge_webhook_queue',
+      help: 'Webhook deliveries not yet delivered, failed or dropped (waiting, backing off or in flight).',
       registers: [this.registry],
     });
     new Gauge({

@@ -18,6 +18,7 @@ import { Metrics } from './metrics.js';
 import { ClientBudgets } from './limits/ClientBudgets.js';
 import { LocalLessonEventBus } from './events/LocalLessonEventBus.js';
 import type { LessonEventBus } from './events/LessonEvents.js';
+import { WebhookDispatcher } from './webhooks/WebhookDispatcher.js';
 
 export interface RunningServer {
   url: string;
@@ -81,6 +82,10 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     channelFor: (lessonId) => gateway!.channelFor(lessonId),
   });
   const metrics = new Metrics(sfu, () => registry.size);
+  const webhooks = config.webhooks
+    ? new WebhookDispatcher({ ...config.webhooks, logger: logger.child({ component: 'webhooks' }), metrics })
+    : undefined;
+  webhooks?.follow(events);
   const issuer = new TokenIssuer(store, tokens);
   const app = createApp({
     adminApiKey: config.adminApiKey,
@@ -97,6 +102,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     corsOrigins: config.corsOrigins,
     maxOpenLessons: config.limits.maxOpenLessons,
     events,
+    webhookLog: webhooks?.deliveries,
   });
   // Express first, socket.io second: engine.io then takes /socket.io/ requests before express sees them.
   // The other way round both answer the same request, and the second answer throws (ERR_HTTP_HEADERS_SENT).
@@ -136,6 +142,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     io,
     close: () =>
       (closing ??= (async () => {
+        webhooks?.close();
         registry.close();
         await gateway?.close();
         httpServer.closeAllConnections();

@@ -4,6 +4,10 @@ import { startLocalServer } from '@classbridge/load-tests';
 import type { LocalServer } from '@classbridge/load-tests';
 import { connect, joinAs, opusRtpParameters, outcome, refusal as refusalAt, vp8RtpParameters, waitFor } from './support/socketClient.js';
 import type { TestSocket } from './support/socketClient.js';
+import { jest } from '@jest/globals';
+
+// Rows that open hundreds of sockets need more than jest's default 5 s on a loaded 2-core machine.
+jest.setTimeout(30_000);
 
 const LESSON = 'demo-music-g4';
 const OTHER_LESSON = 'demo-english-g4';
@@ -363,8 +367,11 @@ describe('abuse matrix: budgets per address', () => {
   });
 
   it('bad-token storms are throttled per address, with a retry time; other addresses are unaffected', async () => {
+    const started = Date.now();
     const attempts = await Promise.all(Array.from({ length: 300 }, () => refusalAt(server.url, { token: 'not-a-token' }, from('198.51.100.9'))));
-    expect(attempts.filter((code) => code === ErrorCode.Unauthorized).length).toBeLessThanOrEqual(100);
+    // The default budget: 100 at once, refilled at 2 per second while the storm lasts.
+    const refill = Math.ceil((2 * (Date.now() - started)) / 1000);
+    expect(attempts.filter((code) => code === ErrorCode.Unauthorized).length).toBeLessThanOrEqual(100 + refill);
     expect(attempts.filter((code) => code === ErrorCode.RateLimited).length).toBeGreaterThanOrEqual(190);
     // While throttled, even a valid token from that address waits…
     const valid = await server.mintToken('demo-music-g4', { role: 'observer' });

@@ -35,4 +35,16 @@ describe('parseRequest', () => {
   it('names the offending field in the message', () => {
     expect(() => parseRequest({ method: 'connectTransport', data: { transportId: 'x', dtlsParameters: { fingerprints: [] } } })).toThrow(/dtlsParameters\.fingerprints/);
   });
+
+  it('keeps its error text short however many unknown keys arrive', () => {
+    const data = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, 0]));
+    let message = '';
+    try {
+      parseRequest({ method: 'leave', data });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^leave: /);
+    expect(message.length).toBeLessThanOrEqual(300);
+  });
 });

@@ -18,7 +18,10 @@ import { errorHandler } from './httpErrors.js';
 import { openApiDocument } from './openapi.js';
 import { restApi } from './restApi.js';
 import { demoRoutes } from './demoRoutes.js';
+import { sdkAssets } from './sdkAssets.js';
 import type { TokenIssuer } from './TokenIssuer.js';
+import { webhookRoutes } from './webhookRoutes.js';
+import type { DeliveryLog } from '../webhooks/DeliveryLog.js';
 
 export interface AppOptions {
   adminApiKey: string;
@@ -38,6 +41,8 @@ export interface AppOptions {
   /** Most lessons not yet ended (REST creation beyond it is refused). */
   maxOpenLessons: number;
   events: LessonEventBus;
+  /** The webhook delivery log; undefined when webhooks are off. */
+  webhookLog?: DeliveryLog | undefined;
 }
 
 const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
@@ -70,11 +75,11 @@ export function createApp(options: AppOptions): Express {
     res.json(openapi);
   });
   const perAddress = restBudget(options);
-  app.use('/api', perAddress, restApi(options));
-  app.use('/sdk', allowOrigins(options.corsOrigins));
+  app.use('/api', perAddress, restApi({ ...options, webhookRoutes: webhookRoutes(options.webhookLog) }));
+  // The SDK is for third-party apps too, so it is served in every mode.
+  app.use('/sdk', allowOrigins(options.corsOrigins), sdkAssets(sdkBundleDir(), logger));
   if (options.demo) {
     app.use('/demo', perAddress, demoRoutes(options.store, options.issuer));
-    app.use('/sdk', express.static(sdkBundleDir()));
     app.use(express.static(publicDir));
     app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorCode } from '@classbridge/protocol';
 import { createLessonSchema, lessonSchema, classroomSchema, districtSchema, schoolSchema, teacherSchema } from '../domain/schemas.js';
 import { mintTokenSchema } from './schemas.js';
+import { deliveryRecordSchema, deliveryStates, webhookPayloadSchema } from '../webhooks/schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
   'application/json': { schema: z.toJSONSchema(schema, { io, unrepresentable: 'any' }) },
@@ -99,6 +100,37 @@ export function openApiDocument(): Record<string, unknown> {
             ...errors,
             '403': errorResponse,
           },
+        },
+      },
+      '/api/webhooks/deliveries': {
+        get: {
+          summary: 'The last webhook deliveries, newest first (404 when webhooks are off)',
+          parameters: [
+            { name: 'state', in: 'query', schema: { type: 'string', enum: [...deliveryStates] } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 1000 } },
+          ],
+          responses: { '200': { description: 'Deliveries', content: json(z.object({ deliveries: z.array(deliveryRecordSchema) })) }, ...errors },
+        },
+      },
+    },
+    webhooks: {
+      lessonEvent: {
+        post: {
+          security: [],
+          summary: 'A lesson event, POSTed to every WEBHOOK_URLS endpoint (answer 2xx; 408, 429 and 5xx are retried, other answers are final)',
+          parameters: [
+            { name: 'ClassBridge-Event', in: 'header', required: true, schema: { type: 'string' }, description: 'The payload type' },
+            { name: 'ClassBridge-Delivery', in: 'header', required: true, schema: { type: 'string', format: 'uuid' }, description: 'The payload id, the same on every retry' },
+            {
+              name: 'ClassBridge-Signature',
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+              description: 't=<unix seconds>,v1=<hex HMAC-SHA256(WEBHOOK_SECRET, "<t>.<raw body>")>; refuse it when t is more than 5 minutes away',
+            },
+          ],
+          requestBody: { required: true, content: json(webhookPayloadSchema) },
+          responses: { '200': { description: 'Received (any 2xx)' } },
         },
       },
     },

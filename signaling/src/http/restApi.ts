@@ -21,10 +21,12 @@ export interface RestApiOptions {
   trustProxyHops: number;
   maxOpenLessons: number;
   events: LessonEventBus;
+  /** Mounted at /webhooks, behind the same key check. */
+  webhookRoutes: Router;
 }
 
 /** The admin REST API under /api (described in openapi.ts). */
-export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons, events }: RestApiOptions): Router {
+export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons, events, webhookRoutes }: RestApiOptions): Router {
   const router = express.Router();
   router.use(requireApiKey(adminApiKey, budgets, trustProxyHops));
 
@@ -72,6 +74,8 @@ export function restApi({ adminApiKey, store, registry, issuer, budgets, trustPr
     const { token, expiresAt, claims } = await issuer.issue(param(req, 'lessonId'), validate(mintTokenSchema, req.body ?? {}));
     res.status(201).json({ token, expiresAt, participantId: claims.sub, role: claims.role, displayName: claims.name });
   });
+
+  router.use('/webhooks', webhookRoutes);
 
   router.use((_req, _res, next) => next(new ClassBridgeError(ErrorCode.NotFound, 'no such API route')));
   return router;

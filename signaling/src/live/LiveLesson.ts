@@ -17,6 +17,7 @@ import type {
   JoinResponse,
   LessonView,
   MediaSource,
+  NotificationMap,
   ProducerInfo,
   ProducerPauseReason,
   RequestData,
@@ -221,7 +222,7 @@ export class LiveLesson {
   async createTransport(participantId: string, direction: 'send' | 'recv') {
     const record = this.#connected(participantId);
     if (direction === 'send' && !mediaSources.some((source) => canPublish(record.role, source))) {
-      throw new ClassBridgeError(ErrorCode.Forbidden, `a ${record.role} cannot send media`);
+      throw new ClassBridgeError(ErrorCode.Forbidden, `the ${record.role} role cannot send media`);
     }
     return this.#sfu.createTransport(this.lessonId, record.connection.peerId, direction);
   }
@@ -238,7 +239,7 @@ export class LiveLesson {
 
   async produce(participantId: string, data: RequestData<'produce'>): Promise<ResponseData<'produce'>> {
     const record = this.#connected(participantId);
-    if (!canPublish(record.role, data.source)) throw new ClassBridgeError(ErrorCode.Forbidden, `a ${record.role} cannot publish ${data.source}`);
+    if (!canPublish(record.role, data.source)) throw new ClassBridgeError(ErrorCode.Forbidden, `the ${record.role} role cannot publish ${data.source}`);
     if (kindOfSource(data.source) !== data.kind) throw new ClassBridgeError(ErrorCode.BadRequest, `${data.source} is ${kindOfSource(data.source)}`);
     // The slot is taken before the first await: concurrent requests for one source get CONFLICT, not a second producer.
     const slot = `${participantId}/${data.source}`;
@@ -332,7 +333,7 @@ export class LiveLesson {
 
   raiseHand(participantId: string): void {
     const record = this.#connected(participantId);
-    if (!canRaiseHand(record.role)) throw new ClassBridgeError(ErrorCode.Forbidden, `a ${record.role} does not raise a hand`);
+    if (!canRaiseHand(record.role)) throw new ClassBridgeError(ErrorCode.Forbidden, `the ${record.role} role does not raise a hand`);
     if (this.#floor.includes(participantId) || this.#raisedHands.includes(participantId)) return;
     this.#raisedHands.push(participantId);
     record.handRaised = true;
@@ -350,7 +351,7 @@ export class LiveLesson {
   async grantFloor(moderatorId: string, targetId: string): Promise<void> {
     this.#moderator(moderatorId);
     const target = this.#target(targetId);
-    if (!canRaiseHand(target.role)) throw new ClassBridgeError(ErrorCode.BadRequest, `a ${target.role} does not take the floor`);
+    if (!canRaiseHand(target.role)) throw new ClassBridgeError(ErrorCode.BadRequest, `the ${target.role} role does not take the floor`);
     if (this.#floor.includes(targetId)) return;
     // One open room microphone at a time by default: more make echo and howling between loudspeaker rooms.
     while (this.#floor.length >= this.#maxFloorHolders) {
@@ -427,11 +428,12 @@ export class LiveLesson {
     if (changed) this.#events.publish({ type: 'lesson.ended', lessonId: this.lessonId, reason });
     for (const record of this.#participants.values()) {
       const connectionId = record.connection?.connectionId;
+      // Cleared before the socket drops: a disconnect handler running synchronously must find nothing to leave.
+      record.connection = null;
       if (connectionId !== undefined) {
         this.#channel.removeMember(connectionId);
         if (connectionId !== keepConnectionId) this.#channel.disconnect(connectionId);
       }
-      record.connection = null;
     }
     this.#producers.clear();
     await this.#sfu.closeRoom(this.lessonId);
@@ -448,6 +450,11 @@ export class LiveLesson {
   onConsumerClosed(peerId: string, consumerId: string): void {
     const record = this.#byPeer(peerId);
     if (record?.connection) this.#channel.send(record.connection.connectionId, 'consumerClosed', { consumerId });
+  }
+
+  onConsumerLayersChanged(peerId: string, layers: NotificationMap['consumerLayersChanged']): void {
+    const record = this.#byPeer(peerId);
+    if (record?.connection) this.#channel.send(record.connection.connectionId, 'consumerLayersChanged', layers);
   }
 
   onActiveSpeaker(peerId: string | null): void {

@@ -39,6 +39,7 @@ export class LiveLessonRegistry {
     const { sfu } = options;
     sfu.on('producerClosed', ({ roomId, producerId }) => this.#live(roomId)?.onProducerClosed(producerId));
     sfu.on('consumerClosed', ({ roomId, peerId, consumerId }) => this.#live(roomId)?.onConsumerClosed(peerId, consumerId));
+    sfu.on('consumerLayersChanged', ({ roomId, peerId, ...layers }) => this.#live(roomId)?.onConsumerLayersChanged(peerId, layers));
     sfu.on('activeSpeaker', ({ roomId, peerId }) => this.#live(roomId)?.onActiveSpeaker(peerId));
     sfu.on('audioLevels', ({ roomId, levels }) => this.#live(roomId)?.onAudioLevels(levels));
     sfu.on('roomClosed', ({ roomId, reason }) => {

@@ -7,6 +7,12 @@ export interface ParsedRequest<M extends RequestMethod = RequestMethod> {
 }
 
 /** Validates an incoming request envelope and its data against the shared schema; throws ClassBridgeError. */
+const MAX_ERROR_TEXT = 300;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 export function parseRequest(envelope: unknown): ParsedRequest {
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
     throw new ClassBridgeError(ErrorCode.BadRequest, 'a request is an object { method, data }');
@@ -26,7 +32,8 @@ export function parseRequest(envelope: unknown): ParsedRequest {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'data';
-    throw new ClassBridgeError(ErrorCode.BadRequest, `${method}: ${where}: ${issue?.message ?? 'invalid'}`);
+    // Bounded: zod lists every unknown key, and an answer must never be bigger than the request that caused it.
+    throw new ClassBridgeError(ErrorCode.BadRequest, clip(`${method}: ${clip(where, 80)}: ${issue?.message ?? 'invalid'}`, MAX_ERROR_TEXT));
   }
   return { method, data: parsed.data } as ParsedRequest;
 }
