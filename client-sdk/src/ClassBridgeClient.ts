@@ -326,6 +326,15 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   raiseHand = () => this.#signaling.request('raiseHand', {});
   /** Takes a raised hand back. */
   lowerHand = () => this.#signaling.request('lowerHand', {});
+  /** Teacher: lowers a raised hand without giving the floor ("not now"). */
+  dismissHand = (participantId: string) => this.#signaling.request('dismissHand', { participantId });
+  /** Teacher: mutes every other participant's microphone that is live now; resolves with how many were muted. */
+  muteAll = async (): Promise<number> => {
+    const live = [...this.#producers.values()].filter((producer) => producer.kind === 'audio' && !producer.paused);
+    const participants = [...new Set(live.map((producer) => producer.participantId))];
+    await Promise.all(participants.map((participantId) => this.#signaling.request('muteParticipant', { participantId })));
+    return participants.length;
+  };
   /** Teacher: lets a classroom speak (its microphone goes live; by default the previous holder's goes quiet). */
   grantFloor = (participantId: string) => this.#signaling.request('grantFloor', { participantId });
   /** Teacher: takes the floor back (the classroom's microphone is paused at the server). */

@@ -53,6 +53,8 @@ export const requestSchemas = {
   // Floor control (举手 / 发言) and moderation.
   raiseHand: empty,
   lowerHand: empty,
+  /** Teacher: lowers someone's raised hand without giving the floor ("not now"). */
+  dismissHand: withParticipant,
   grantFloor: withParticipant,
   revokeFloor: withParticipant,
   muteParticipant: withParticipant,
@@ -107,6 +109,7 @@ export interface ResponseMap {
   leave: Empty;
   raiseHand: Empty;
   lowerHand: Empty;
+  dismissHand: Empty;
   grantFloor: Empty;
   revokeFloor: Empty;
   muteParticipant: Empty;

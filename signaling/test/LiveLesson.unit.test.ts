@@ -339,4 +339,16 @@ describe('LiveLesson', () => {
     expect(calls).toBe(1);
     await t.join('teacher', 'teacher');
   });
+
+  it('lets the teacher dismiss a raised hand without granting the floor', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    await t.join('room-a', 'classroom');
+    t.live.raiseHand('room-a');
+    expect(await codeOf(() => t.live.dismissHand('room-a', 'room-a'))).toBe(ErrorCode.Forbidden);
+    t.live.dismissHand('teacher', 'room-a');
+    expect(t.live.floorState()).toEqual({ holders: [], raisedHands: [] });
+    expect(t.live.participants().find((p) => p.participantId === 'room-a')).toMatchObject({ handRaised: false, hasFloor: false });
+    expect(t.channel.last('floorChanged')).toEqual({ holders: [], raisedHands: [] });
+  });
 });

@@ -348,6 +348,16 @@ export class LiveLesson {
     this.#floorChanged(record);
   }
 
+  /** The teacher lowers a raised hand without granting the floor. */
+  dismissHand(moderatorId: string, targetId: string): void {
+    this.#moderator(moderatorId);
+    const target = this.#target(targetId);
+    if (!this.#raisedHands.includes(targetId)) return;
+    this.#raisedHands = this.#raisedHands.filter((id) => id !== targetId);
+    target.handRaised = false;
+    this.#floorChanged(target);
+  }
+
   async grantFloor(moderatorId: string, targetId: string): Promise<void> {
     this.#moderator(moderatorId);
     const target = this.#target(targetId);

@@ -55,6 +55,7 @@ export class ParticipantSession {
       leave: async () => (await this.close(), EMPTY),
       raiseHand: () => (this.#joined().raiseHand(me), EMPTY),
       lowerHand: () => (this.#joined().lowerHand(me), EMPTY),
+      dismissHand: (data) => (this.#joined().dismissHand(me, data.participantId), EMPTY),
       grantFloor: async (data) => (await this.#joined().grantFloor(me, data.participantId), EMPTY),
       revokeFloor: async (data) => (await this.#joined().revokeFloor(me, data.participantId), EMPTY),
       muteParticipant: async (data) => (await this.#joined().mute(me, data.participantId), EMPTY),
