@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { demoDistrict } from '@classbridge/seeds';
 import { createLogger, loadConfig, startServer } from '@classbridge/signaling';
 import type { RunningServer, ServerConfig } from '@classbridge/signaling';
+import { restClient } from './restClient.js';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -56,32 +57,14 @@ export async function startLocalServer(env: Record<string, string> = {}, options
   );
   const logger = createLogger(config.logLevel, options.logStream);
   const server = await startServer(config, { logger, seed: demoDistrict(new Date()) });
-  const api: LocalServer['api'] = async (method, route, body, headers = { 'x-api-key': TEST_ADMIN_KEY }) => {
-    const response = await fetch(`${server.url}${route}`, {
-      method,
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON (metrics)
-    }
-    return { status: response.status, body: parsed };
-  };
+  const { api, mintToken } = restClient(server.url, TEST_ADMIN_KEY);
   return {
     ...server,
     adminKey: TEST_ADMIN_KEY,
     dataDir: dir,
     config,
     api,
-    async mintToken(lessonId, body) {
-      const answer = await api('POST', `/api/lessons/${encodeURIComponent(lessonId)}/tokens`, body);
-      if (answer.status !== 201) throw new Error(`mint failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-      return answer.body.token as string;
-    },
+    mintToken,
     async dropConnection(participantId) {
       for (const socket of server.io.sockets.sockets.values()) {
         if ((socket.data as { claims?: { sub: string } }).claims?.sub === participantId) socket.conn.close();

@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { restClient } from './restClient.js';
 
 /*
  * The real server as a separate OS process, started the way production starts it
@@ -193,21 +194,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
   }
   ready = true;
 
-  const api: ServerProcess['api'] = async (method, route, body, headers = { 'x-api-key': adminKey }) => {
-    const response = await fetch(`${url}${route}`, {
-      method,
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON (metrics, pages)
-    }
-    return { status: response.status, body: parsed };
-  };
+  const { api, mintToken } = restClient(url, adminKey);
 
   return {
     url,
@@ -219,11 +206,7 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
     tokenSecret,
     env: config,
     api,
-    async mintToken(lessonId, body) {
-      const answer = await api('POST', `/api/lessons/${encodeURIComponent(lessonId)}/tokens`, body);
-      if (answer.status !== 201) throw new Error(`mint failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-      return answer.body.token as string;
-    },
+    mintToken,
     alive,
     get exitCode() {
       return exitCode;
