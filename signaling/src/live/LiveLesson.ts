@@ -78,6 +78,7 @@ export class LiveLesson {
   #activeSpeaker: string | null = null;
   #ended = false;
   #retired = false;
+  #onEmpty: (() => void) | undefined;
 
   constructor(options: LiveLessonOptions) {
     this.lessonId = options.lesson.id;
@@ -190,8 +191,6 @@ export class LiveLesson {
     if (this.connectedCount === 0) this.#onEmpty?.();
     await this.#sfu.closePeer(this.lessonId, connection.peerId);
   }
-
-  #onEmpty: (() => void) | undefined;
 
   /** Called whenever the last connection leaves (the registry closes idle lessons after a grace period). */
   onEmpty(listener: () => void): void {

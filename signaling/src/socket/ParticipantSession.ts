@@ -24,6 +24,8 @@ export class ParticipantSession {
   #lesson: LiveLesson | null = null;
   #closed = false;
   #closeAfterReply = false;
+  /** A join is in flight: a second one on this connection is refused rather than racing it. */
+  #joining = false;
   readonly #handlers: Handlers;
 
   constructor(connectionId: string, claims: AccessClaims, expiresAtMs: number, registry: LiveLessonRegistry, sfu: SfuControl) {
@@ -115,8 +117,6 @@ export class ParticipantSession {
       this.#joining = false;
     }
   }
-
-  #joining = false;
 
   /** The lesson, if this connection is still the participant's current one (a replaced connection may not act). */
   #joined(): LiveLesson {

@@ -103,20 +103,13 @@ export class SocketGateway {
    * (it must exist and not have ended) and the participant's socket cap, in that order.
    */
   async #admit(socket: Socket): Promise<void> {
-    const { tokens, budgets, registry, trustProxyHops } = this.#options;
+    const { budgets, registry, trustProxyHops } = this.#options;
     const address = clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], trustProxyHops);
     // An address that keeps presenting bad tokens waits, whatever it presents next.
     budgets.authFailures.assertAvailable(address);
     budgets.connects.consume(address);
     const auth = (socket.handshake.auth ?? {}) as { token?: unknown; lessonId?: unknown };
-    let verified;
-    try {
-      verified = tokens.verify(auth.token);
-    } catch (error) {
-      budgets.authFailures.take(address);
-      throw error;
-    }
-    const { claims, expiresAtMs } = verified;
+    const { claims, expiresAtMs } = this.#verify(auth.token, address);
     // A client that says which lesson it wants must hold a token for that lesson.
     if (auth.lessonId !== undefined && auth.lessonId !== claims.lessonId) {
       throw new ClassBridgeError(ErrorCode.WrongLesson, 'this token is for another lesson');
@@ -130,6 +123,16 @@ export class SocketGateway {
     // Released when the transport closes, whether or not the socket ever reached 'connection'.
     socket.conn.once('close', () => budgets.closeSocket(participantKey));
     Object.assign(socket.data as SocketData, { claims, expiresAtMs, address } satisfies SocketData);
+  }
+
+  /** Verifies a token; a refusal spends the address's budget of refused connections. */
+  #verify(token: unknown, address: string): ReturnType<TokenService['verify']> {
+    try {
+      return this.#options.tokens.verify(token);
+    } catch (error) {
+      this.#options.budgets.authFailures.take(address);
+      throw error;
+    }
   }
 
   #onConnection(socket: Socket): void {
