@@ -335,7 +335,9 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     try {
       return await call();
     } catch (error) {
-      if (target.closed) throw new ClassBridgeError(ErrorCode.NotFound, `the ${what} closed meanwhile`);
+      // The worker may have dropped it (its producer or transport went away) a moment before we hear of it.
+      const gone = target.closed || (error instanceof Error && /not found/i.test(error.message));
+      if (gone) throw new ClassBridgeError(ErrorCode.NotFound, `the ${what} closed meanwhile`);
       throw error;
     }
   }
