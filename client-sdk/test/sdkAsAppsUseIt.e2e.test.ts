@@ -55,20 +55,20 @@ describe('SDK as apps use it', () => {
     [640, 360],
     [640, 480],
     [1280, 720],
-  ])('a %ix%i camera reaches a receiver asking for the top layer at full size, every layer carrying frames', async (width, height) => {
-    const teacher = await seat({ role: 'teacher' });
-    await teacher.run('await client.publishCamera(arg);', { width, height });
+  ])('a %ix%i classroom camera reaches the teacher at full size when asked for the top layer, every layer carrying frames', async (width, height) => {
     const room = await seat({ role: 'classroom', classroomId: ROOM });
-    const consumerId = await room.page.waitForFunction(() => (window as any).cb.remoteTracks().find((t: any) => t.kind === 'video')?.consumerId, null, { timeout: 20_000 });
-    await room.run('await client.setPreferredLayer(arg, 2);', await consumerId.jsonValue());
-    const top = await room.waitFor<{ frameWidth: number }>(
+    await room.run('await client.publishCamera(arg);', { width, height });
+    const teacher = await seat({ role: 'teacher' });
+    const consumerId = await teacher.page.waitForFunction((id) => (window as any).cb.remoteTracks().find((t: any) => t.kind === 'video' && t.participantId === id)?.consumerId, ROOM_ID, { timeout: 20_000 });
+    await teacher.run('await client.setPreferredLayer(arg, 2);', await consumerId.jsonValue());
+    const top = await teacher.waitFor<{ frameWidth: number }>(
       'const video = (await client.getReceiveStats()).find((s) => s.kind === "video"); return video && video.frameHeight === arg ? video : null;',
       height,
       30_000,
       500,
     );
     expect(top.frameWidth).toBe(width);
-    const sent: Array<{ rid: string | null; framesEncoded: number; frameHeight: number | null }> = await teacher.run('return client.getSendStats();');
+    const sent: Array<{ rid: string | null; framesEncoded: number; frameHeight: number | null }> = await room.run('return client.getSendStats();');
     const layers = sent.filter((s) => s.rid !== null || sent.length === 1);
     const expected = width * height >= 960 * 540 ? 3 : width * height >= 480 * 270 ? 2 : 1;
     expect(layers.filter((layer) => layer.framesEncoded > 0)).toHaveLength(expected);
