@@ -145,6 +145,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   /** This socket's server-side session has joined: a retry resynchronises instead of joining twice. */
   #sessionJoined = false;
   #rejoining = false;
+  /** This client asked to end the lesson and waits for the answer. */
+  #endingLesson = false;
+  /** The lesson has ended (closing waits for the answer to our own endLesson). */
+  #lessonOver = false;
   /** Bumped by every setup attempt; a superseded attempt stops at its next step. */
   #attempt = 0;
   #closed = false;
@@ -345,8 +349,17 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   removeParticipant = (participantId: string) => this.#signaling.request('removeParticipant', { participantId });
   /** Teacher: a layout hint for everyone (null clears it). */
   spotlight = (participantId: string | null) => this.#signaling.request('spotlight', { participantId });
-  /** Teacher: ends the lesson for everyone. */
-  endLesson = () => this.#signaling.request('endLesson', {});
+  /** Teacher: ends the lesson for everyone; resolves once the server confirmed, then the client is closed. */
+  endLesson = async (): Promise<void> => {
+    this.#endingLesson = true;
+    try {
+      await this.#signaling.request('endLesson', {});
+    } finally {
+      this.#endingLesson = false;
+      // The lessonEnded notification arrives before the answer: close only after the answer is in.
+      if (this.#lessonOver) this.#close('lesson-ended');
+    }
+  };
 
   /** Leaves the lesson and releases camera and microphone. The client is closed afterwards. */
   async leave(): Promise<void> {
@@ -720,7 +733,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         break;
       case 'lessonEnded':
         this.emit('lessonEnded', notification.data as NotificationMap['lessonEnded']);
-        this.#close('lesson-ended');
+        this.#lessonOver = true;
+        if (!this.#endingLesson) this.#close('lesson-ended');
         break;
       default:
         break;

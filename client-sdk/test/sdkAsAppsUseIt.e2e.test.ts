@@ -230,4 +230,14 @@ describe('SDK as apps use it', () => {
       message: expect.stringContaining('create a new ClassBridgeClient'),
     });
   });
+
+  it('the teacher who ends the lesson gets the answer, then the client closes', async () => {
+    const teacher = await seat({ role: 'teacher' });
+    const room = await seat({ role: 'classroom', classroomId: ROOM });
+    const started = Date.now();
+    expect(await teacher.run<string>('await client.endLesson(); return client.state;')).toBe('closed');
+    expect(Date.now() - started).toBeLessThan(3000);
+    await room.page.waitForFunction(() => (window as any).cb.state === 'closed', null, { timeout: 10_000 });
+    expect((await room.events('lessonEnded')).map((e) => e.payload.reason)).toEqual(['ended-by-teacher']);
+  });
 });

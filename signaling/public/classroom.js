@@ -1,52 +1,219 @@
+// A remote classroom's projector page: the teacher big (speaker layout), the other classrooms and
+// this room's own camera as a strip, the floor state in large type, and the hand button.
+// Also serves ?role=student and ?role=observer seats.
 import { ClassBridgeClient, canPublish } from '/sdk/classbridge-sdk.js';
-import { Stage, params, seatToken } from './demo-common.js';
+import { applyI18n, bi, both, formatClock, t, t2 } from './i18n.js';
+import { linkQuality, sampleOf } from './linkQuality.js';
+import {
+  LessonState,
+  Stage,
+  confirmDialog,
+  decorateButtons,
+  describeLink,
+  escapeHtml,
+  icon,
+  offerSound,
+  paintLink,
+  params,
+  renderConnection,
+  renderLevels,
+  seatToken,
+  setButton,
+  setupLayoutSwitch,
+  showNotice,
+  showToast,
+  startClock,
+  ui,
+} from './demo-common.js';
 
 const $ = (id) => document.getElementById(id);
-const participants = new Map();
-const stage = new Stage($('stage'), participants);
+applyI18n();
+decorateButtons();
+startClock($('clock'), formatClock);
+
 const role = params.get('role') ?? 'classroom';
 const seat = role === 'classroom' ? { role, classroomId: params.get('classroom') } : { role, ...(params.get('name') ? { displayName: params.get('name') } : {}) };
 
-const client = new ClassBridgeClient({ url: location.origin, token: await seatToken(seat) });
-const status = { hasFloor: false, handRaised: false, micPaused: true };
-window.classbridge = { client, participants, stage, status };
+let client;
+try {
+  client = new ClassBridgeClient({ url: location.origin, token: await seatToken(seat) });
+} catch (error) {
+  showNotice({ kind: 'failed' }, error.message);
+  throw error;
+}
+const state = new LessonState(client);
+const participants = state.participants;
+/** What tests and scripts read: this room's floor, microphone and link quality (linkQuality() result). */
+const status = { hasFloor: false, handRaised: false, micPaused: true, link: null };
 
-client.on('connectionStateChanged', ({ state, reason }) => ($('state').textContent = reason ? `${state} (${reason})` : state));
-client.on('trackAdded', (track) => stage.addRemote(track));
-client.on('trackRemoved', (track) => stage.removeRemote(track));
-client.on('activeSpeaker', ({ participantId }) => stage.setSpeaker(participantId));
-client.on('spotlightChanged', ({ participantId }) => stage.setSpotlight(participantId));
-client.on('participantJoined', (p) => participants.set(p.participantId, p));
-client.on('participantUpdated', (p) => {
-  participants.set(p.participantId, p);
-  if (p.participantId === client.self?.participantId) showFloor(p);
+const ROLE_ORDER = { teacher: 0, classroom: 1, student: 2 };
+/** Roles that ask for the floor (the server's rule; the page only shows what is allowed). */
+const canRaiseHand = (r) => r === 'classroom' || r === 'student';
+const stage = new Stage($('stage'), state, {
+  selfLabel: role === 'classroom' ? 'tile.thisClassroom' : 'tile.you',
+  // The room's name is in the header; its own tile just says "this classroom".
+  selfName: false,
+  order: (p) => ROLE_ORDER[p?.role] ?? 3,
+  // Speaker layout: what the teacher spotlights, else the teacher (their shared screen first).
+  choose: (s) => {
+    const pick = (id) => (id && state.get(id) && (id === state.selfId || participants.get(id)?.connected) ? (s.tileOf(id, 'screen') ?? s.tileOf(id, 'camera')) : undefined);
+    const teacher = [...participants.values()].find((p) => p.role === 'teacher' && p.connected);
+    return pick(state.spotlight) ?? pick(teacher?.participantId) ?? null;
+  },
+});
+offerSound(stage);
+window.classbridge = { client, participants, stage, status, state, ui };
+
+/** When each track arrived (performance.now()), for link quality per interval. */
+const trackStarted = new Map();
+const ageOf = (consumerId) => (trackStarted.has(consumerId) ? (performance.now() - trackStarted.get(consumerId)) / 1000 : null);
+client.on('trackAdded', (track) => {
+  trackStarted.set(track.consumerId, performance.now());
+  stage.addRemote(track);
+});
+client.on('trackRemoved', (track) => {
+  trackStarted.delete(track.consumerId);
+  stage.removeRemote(track);
 });
 client.on('localSourceChanged', ({ source, paused }) => {
   if (source === 'microphone') status.micPaused = paused;
 });
-client.on('removed', ({ reason }) => ($('state').textContent = `removed (${reason})`));
-client.on('lessonEnded', () => ($('state').textContent = 'lesson ended 已下课'));
 
+let scheduled = false;
+state.onChange((what) => {
+  if (what === 'levels') return renderLevels(state);
+  if (what === 'connection') {
+    renderConnection($('state'), state.connection);
+    if (state.connection.state === 'closed' && state.connection.reason === 'left') state.end('left');
+    return;
+  }
+  if (what === 'ended') {
+    showNotice(state.ended);
+    $('hand').disabled = true;
+    $('mic').hidden = true;
+    return;
+  }
+  if (what === 'speaker') stage.speaker = state.activeSpeaker;
+  if (what === 'spotlight') stage.spotlight = state.spotlight;
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => {
+    scheduled = false;
+    if (state.self) showFloor(state.self);
+    stage.sync();
+    renderLevels(state);
+  });
+});
+renderConnection($('state'), state.connection);
+showFloor(null);
+
+/** The floor banner, hand and microphone buttons for this room's state. */
 function showFloor(self) {
-  status.hasFloor = self.hasFloor;
-  status.handRaised = self.handRaised;
+  status.hasFloor = !!self?.hasFloor;
+  status.handRaised = !!self?.handRaised;
+  const mic = self ? state.micState(self.participantId) : 'none';
+  const mayRaise = !!self && canRaiseHand(self.role);
+  const [kind, key] = !self
+    ? ['off', 'floor.listening']
+    : !mayRaise
+      ? ['off', 'floor.receiveOnly']
+      : self.hasFloor
+        ? mic === 'muted'
+          ? ['muted', 'floor.muted']
+          : mic === 'owner'
+            ? ['muted', 'mic.owner']
+            : ['on', 'floor.on']
+        : self.handRaised
+          ? ['waiting', 'floor.waiting']
+          : ['off', 'floor.listening'];
   const banner = $('floor');
-  banner.className = `floor-banner ${self.hasFloor ? 'on' : 'off'}`;
-  banner.textContent = self.hasFloor ? 'You have the floor · 正在发言' : self.handRaised ? 'Hand raised · 已举手，等待老师' : 'Listening · 听课中';
-  $('hand').textContent = self.handRaised ? 'Lower hand 放下' : 'Raise hand 举手';
-  $('hand').disabled = self.hasFloor || !['classroom', 'student'].includes(self.role);
+  const html = `${icon(kind === 'on' ? 'mic' : kind === 'waiting' ? 'hand' : 'micOff')}${bi(key, undefined, { stack: true })}`;
+  if (banner.dataset.key !== key) {
+    banner.dataset.key = key;
+    banner.className = `floor-banner ${kind}`;
+    banner.innerHTML = html;
+  }
+  const hand = $('hand');
+  hand.hidden = !!self && !mayRaise;
+  hand.disabled = !self || status.hasFloor || state.ended !== null;
+  const handKey = status.handRaised ? 'btn.lowerHand' : 'btn.raiseHand';
+  if (hand.dataset.i18n !== handKey) setButton(hand, handKey);
+  hand.classList.toggle('primary', !status.handRaised);
+  // With the floor, the room may mute and unmute its own microphone (after the teacher muted it, too).
+  const micButton = $('mic');
+  micButton.hidden = !status.hasFloor || mic === 'none';
+  const micKey = mic === 'live' ? 'btn.micMute' : 'btn.micUnmute';
+  if (micButton.dataset.i18n !== micKey) setButton(micButton, micKey, mic === 'live' ? 'mic' : 'micOff');
+  micButton.classList.toggle('off', mic !== 'live');
 }
 
-$('hand').onclick = () => (status.handRaised ? client.lowerHand() : client.raiseHand());
-$('leave').onclick = () => client.leave();
+$('hand').onclick = async () => {
+  try {
+    await (status.handRaised ? client.lowerHand() : client.raiseHand());
+  } catch (error) {
+    showToast(both('toast.failed', { message: error.message }), 'error');
+  }
+};
+$('mic').onclick = async () => {
+  try {
+    await client.setSourceEnabled('microphone', status.micPaused);
+  } catch (error) {
+    showToast(both('toast.failed', { message: error.message }), 'error');
+  }
+};
+$('leave').onclick = async () => {
+  if (await confirmDialog(`${escapeHtml(t('confirm.leave'))}<br><small>${escapeHtml(t2('confirm.leave'))}</small>`)) await client.leave();
+};
+// This room's own link (what it receives from everyone), in the header, every 2 s.
+let linkSample = null;
+const describeOurs = (quality) => describeLink(quality, 'link.ours');
+paintLink($('my-link'), null, describeOurs);
+setInterval(async () => {
+  if (client.state !== 'connected') return paintLink($('my-link'), null, describeOurs);
+  try {
+    const paused = new Set(client.remoteTracks().filter((track) => track.paused).map((track) => track.consumerId));
+    const current = sampleOf(await client.getReceiveStats(), (consumerId) => paused.has(consumerId), Date.now(), ageOf);
+    const quality = linkQuality(linkSample, current);
+    linkSample = current;
+    status.link = quality;
+    paintLink($('my-link'), quality, describeOurs);
+  } catch (error) {
+    console.warn('link quality', error);
+  }
+}, 2000);
 
-const joined = await client.join();
-document.title = `${joined.lesson.title} · ${joined.self.displayName}`;
-$('title').textContent = `${joined.self.displayName} — ${joined.lesson.title}`;
-joined.participants.forEach((p) => participants.set(p.participantId, p));
+// The projector page starts in speaker layout: the teacher big, classrooms as a strip.
+setupLayoutSwitch(stage, 'speaker', `classbridge.layout.${role}`);
+
+const joined = await client.join().catch((error) => {
+  state.end('failed');
+  showNotice({ kind: 'failed' }, error.message);
+  throw error;
+});
+state.adopt(joined);
+document.title = `${joined.self.displayName} · ${joined.lesson.title}`;
+$('title').textContent = joined.self.displayName;
+$('subtitle').textContent = joined.lesson.title;
+stage.spotlight = joined.spotlight;
+stage.speaker = joined.activeSpeaker ?? null;
 showFloor(joined.self);
-stage.setSpotlight(joined.spotlight);
 
-if (canPublish(role, 'camera')) stage.addLocal(await client.publishCamera({ width: 960, height: 540 }), `${joined.self.displayName} (you)`);
+// A room PC without a working camera or microphone still shows the lesson; the problem is said on screen.
+if (canPublish(joined.self.role, 'camera')) {
+  try {
+    const camera = await client.publishCamera({ width: 960, height: 540 });
+    state.setLocal('camera', true);
+    stage.addLocal(camera);
+  } catch (error) {
+    if (client.state !== 'closed') showToast(both('toast.cameraFailed', { message: error.message }), 'error');
+  }
+}
 // The room microphone is published at once but stays silent at the SFU until the teacher grants the floor.
-if (canPublish(role, 'microphone') && params.get('mic') !== '0') await client.publishMicrophone();
+if (canPublish(joined.self.role, 'microphone') && params.get('mic') !== '0') {
+  try {
+    await client.publishMicrophone();
+    if (!state.localMedia.has('microphone')) state.setLocal('microphone', true);
+  } catch (error) {
+    if (client.state !== 'closed') showToast(both('toast.micFailed', { message: error.message }), 'error');
+  }
+}
