@@ -47,4 +47,12 @@ describe('parseRequest', () => {
     expect(message).toMatch(/^leave: /);
     expect(message.length).toBeLessThanOrEqual(300);
   });
+
+  it('refuses binary data, which an empty buffer would otherwise pass off as {}', () => {
+    expect(codeOf({ method: 'endLesson', data: Buffer.alloc(0) })).toBe(ErrorCode.BadRequest);
+    expect(codeOf({ method: 'leave', data: new Uint8Array(0) })).toBe(ErrorCode.BadRequest);
+    expect(codeOf({ method: 'leave', data: [] })).toBe(ErrorCode.BadRequest);
+    expect(codeOf({ method: 'leave', data: {} })).toBeUndefined();
+    expect(codeOf({ method: 'leave' })).toBeUndefined();
+  });
 });

@@ -9,6 +9,12 @@ export interface ParsedRequest<M extends RequestMethod = RequestMethod> {
 /** Validates an incoming request envelope and its data against the shared schema; throws ClassBridgeError. */
 const MAX_ERROR_TEXT = 300;
 
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -28,6 +34,8 @@ export function parseRequest(envelope: unknown): ParsedRequest {
   if (!isRequestMethod(method)) {
     throw new ClassBridgeError(ErrorCode.UnknownMethod, `unknown method ${JSON.stringify(String(method)).slice(0, 80)}`);
   }
+  // Binary attachments (Buffers, typed arrays) are objects too, and an empty one would pass for `{}`.
+  if (data !== undefined && data !== null && !isPlainObject(data)) throw new ClassBridgeError(ErrorCode.BadRequest, `${method}: data must be a JSON object`);
   const parsed = requestSchemas[method].safeParse(data ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
