@@ -24,6 +24,7 @@ import {
   showToast,
   startClock,
   ui,
+  followTracks,
 } from './demo-common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -64,17 +65,8 @@ const stage = new Stage($('stage'), state, {
 offerSound(stage);
 window.classbridge = { client, participants, stage, status, state, ui };
 
-/** When each track arrived (performance.now()), for link quality per interval. */
-const trackStarted = new Map();
-const ageOf = (consumerId) => (trackStarted.has(consumerId) ? (performance.now() - trackStarted.get(consumerId)) / 1000 : null);
-client.on('trackAdded', (track) => {
-  trackStarted.set(track.consumerId, performance.now());
-  stage.addRemote(track);
-});
-client.on('trackRemoved', (track) => {
-  trackStarted.delete(track.consumerId);
-  stage.removeRemote(track);
-});
+/** Seconds since each track arrived: link quality is judged per interval. */
+const ageOf = followTracks(client, stage);
 client.on('localSourceChanged', ({ source, paused }) => {
   if (source === 'microphone') status.micPaused = paused;
 });

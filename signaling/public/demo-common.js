@@ -679,4 +679,18 @@ export function offerSound(stage) {
 }
 
 /** window.classbridge.ui: the hooks captions and recording fill in. */
+/** Puts remote tracks on the stage; returns how many seconds ago a track (by consumer id) arrived. */
+export function followTracks(client, stage) {
+  const started = new Map();
+  client.on('trackAdded', (track) => {
+    started.set(track.consumerId, performance.now());
+    stage.addRemote(track);
+  });
+  client.on('trackRemoved', (track) => {
+    started.delete(track.consumerId);
+    stage.removeRemote(track);
+  });
+  return (consumerId) => (started.has(consumerId) ? (performance.now() - started.get(consumerId)) / 1000 : null);
+}
+
 export const ui = { showCaption, clearCaption, setRecording, showToast };
