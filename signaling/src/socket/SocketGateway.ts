@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ClassBridgeError, ErrorCode, NOTIFICATION_EVENT, REQUEST_EVENT } from '@classbridge/protocol';
 import type { AccessClaims, Ack, ErrorBody } from '@classbridge/protocol';
 import type { SfuControl } from '@classbridge/sfu';
-import type { TokenService } from '../auth/TokenService.js';
+import type { TokenService, VerifiedToken } from '../auth/TokenService.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { LessonChannel } from '../live/LessonChannel.js';
 import type { Metrics } from '../metrics.js';
@@ -126,7 +126,7 @@ export class SocketGateway {
   }
 
   /** Verifies a token; a refusal spends the address's budget of refused connections. */
-  #verify(token: unknown, address: string): ReturnType<TokenService['verify']> {
+  #verify(token: unknown, address: string): VerifiedToken {
     try {
       return this.#options.tokens.verify(token);
     } catch (error) {
@@ -156,7 +156,7 @@ export class SocketGateway {
     }, Math.min(MAX_TIMER_MS, Math.max(0, expiresAtMs - Date.now())));
 
     const admit = (): void => {
-      if (!limiter.take()) throw new ClassBridgeError(ErrorCode.RateLimited, 'too many requests; slow down', { retryAfterSeconds: 1 });
+      if (!limiter.take()) throw new ClassBridgeError(ErrorCode.RateLimited, 'too many requests; slow down', { retryAfterSeconds: Math.max(1, limiter.retryAfterSeconds()) });
       budgets.requests.consume(address);
     };
 
