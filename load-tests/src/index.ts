@@ -4,3 +4,4 @@ export * from './harness/pageStats.js';
 export * from './harness/BrowserLab.js';
 export * from './harness/serverProcess.js';
 export * from './harness/sdkPage.js';
+export * from './media/index.js';

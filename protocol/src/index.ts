@@ -6,3 +6,4 @@ export * from './notifications.js';
 export * from './views.js';
 export * from './envelope.js';
 export * from './token.js';
+export * from './lessonEvents.js';

@@ -25,6 +25,8 @@ export interface NotificationMap {
   mediaReset: { reason: string };
   /** You were removed by the teacher, replaced by a newer connection of yours, or your token expired. */
   removed: { reason: RemovalReason };
+  /** Recording of the lesson started or stopped (disk full, lesson ended); everyone sees an indicator while it records. */
+  recordingChanged: { recording: boolean };
   lessonEnded: { reason: 'ended-by-teacher' | 'ended-by-admin' };
 }
 

@@ -76,6 +76,8 @@ export interface JoinResponse {
   spotlight: string | null;
   /** Who is speaking now, so a late joiner need not wait for the next change. */
   activeSpeaker: string | null;
+  /** The lesson is being recorded now (pages show a "recording" indicator). */
+  recording: boolean;
 }
 
 export interface ConsumeResponse {

@@ -6,6 +6,7 @@ import { TypedEmitter } from './TypedEmitter.js';
 import { WorkerPool } from './WorkerPool.js';
 import type { PooledWorker } from './WorkerPool.js';
 import { Room } from './Room.js';
+import { MediaTap } from './MediaTap.js';
 import type { ProducerAppData, SfuPeer } from './SfuPeer.js';
 import { mediaCodecs } from './config.js';
 import type { SfuConfig } from './config.js';
@@ -13,6 +14,8 @@ import type {
   ConsumeRequest,
   ConsumeResult,
   ConsumerTraffic,
+  MediaTapInfo,
+  MediaTapRequest,
   ProduceRequest,
   ProducerSummary,
   SfuControl,
@@ -234,6 +237,69 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
         };
       }),
     );
+  }
+
+  async openMediaTap(roomId: string, request: MediaTapRequest): Promise<MediaTapInfo> {
+    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    if (!room || room.closed) throw new ClassBridgeError(ErrorCode.NotFound, `no media room for lesson ${roomId}`);
+    const producer = this.#findProducer(room, request.producerId);
+    const rtpCapabilities = request.rtpCapabilities as types.RtpCapabilities;
+    if (!room.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+      throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, 'the receiver cannot depacketize this producer\'s codec');
+    }
+    const transport = await room.router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: this.#config.tapListenIp },
+      rtcpMux: true,
+      comedia: false,
+      appData: { tap: true },
+    });
+    let consumer: types.Consumer;
+    try {
+      await transport.connect({ ip: request.destination.ip, port: request.destination.port });
+      consumer = await this.#whileOpen(producer, 'producer', () => transport.consume({ producerId: producer.id, rtpCapabilities, paused: false }));
+      // Record the best layer: mediasoup clamps the wish to what the producer actually sends.
+      if (consumer.type === 'simulcast' || consumer.type === 'svc') await consumer.setPreferredLayers({ spatialLayer: 15, temporalLayer: 15 });
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+    if (room.closed || producer.closed) {
+      transport.close();
+      throw new ClassBridgeError(ErrorCode.NotFound, 'the producer closed while its tap was being opened');
+    }
+    const tap = new MediaTap(transport, consumer, producer.appData.peerId, producer.appData.source);
+    room.taps.set(tap.id, tap);
+    tap.on('closed', ({ reason }) => {
+      room.taps.delete(tap.id);
+      this.emit('mediaTapClosed', { roomId, tapId: tap.id, producerId: tap.producerId, reason });
+    });
+    return {
+      tapId: tap.id,
+      producerId: tap.producerId,
+      peerId: tap.peerId,
+      kind: tap.kind,
+      source: tap.source,
+      rtpParameters: tap.rtpParameters,
+      producerPaused: tap.producerPaused,
+      origin: tap.origin ?? null,
+    };
+  }
+
+  async requestTapKeyFrame(roomId: string, tapId: string): Promise<void> {
+    const tap = await this.#tap(roomId, tapId);
+    await this.#whileOpen(tap, 'media tap', () => tap.requestKeyFrame());
+  }
+
+  async closeMediaTap(roomId: string, tapId: string): Promise<void> {
+    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    room?.taps.get(tapId)?.close();
+  }
+
+  async #tap(roomId: string, tapId: string): Promise<MediaTap> {
+    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    const tap = room?.taps.get(tapId);
+    if (!tap) throw new ClassBridgeError(ErrorCode.NotFound, `no media tap ${tapId} in lesson ${roomId}`);
+    return tap;
   }
 
   async closePeer(roomId: string, peerId: string): Promise<void> {

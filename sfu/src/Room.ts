@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { TypedEmitter } from './TypedEmitter.js';
 import { SfuPeer } from './SfuPeer.js';
+import type { MediaTap } from './MediaTap.js';
 import type { ProducerAppData } from './SfuPeer.js';
 
 interface RoomEvents extends Record<string, unknown> {
@@ -20,6 +21,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly router: types.Router;
   readonly webRtcServer: types.WebRtcServer;
   readonly peers = new Map<string, SfuPeer>();
+  /** Plain-RTP copies of producers for receivers outside the SFU; they close with the router. */
+  readonly taps = new Map<string, MediaTap>();
   readonly #activeSpeakerObserver: types.ActiveSpeakerObserver;
   readonly #audioLevelObserver: types.AudioLevelObserver;
   #closed = false;

@@ -70,6 +70,28 @@ export interface ConsumerTraffic {
   byteCount: number;
 }
 
+/** What a receiver outside the SFU (the recorder) asks for: one producer's media as plain RTP. */
+export interface MediaTapRequest {
+  producerId: string;
+  /** Where the SFU sends RTP, RTCP muxed on the same port (the receiver's UDP socket). */
+  destination: { ip: string; port: number };
+  /** Codecs the receiver can depacketize; a producer in another codec is refused (INVALID_MEDIA_PARAMETERS). */
+  rtpCapabilities: WireRtpCapabilities;
+}
+
+export interface MediaTapInfo {
+  tapId: string;
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  /** What the receiver gets: codec, payload type, clock rate, SSRC. */
+  rtpParameters: WireRtpParameters;
+  producerPaused: boolean;
+  /** The SFU's sending address, so the receiver can ignore strangers' packets. */
+  origin: { ip: string; port: number } | null;
+}
+
 export interface SfuEvents extends Record<string, unknown> {
   /** A room lost its media (its worker died); its peers must rebuild transports. */
   roomClosed: { roomId: string; reason: 'worker-died' | 'closed' };
@@ -84,6 +106,8 @@ export interface SfuEvents extends Record<string, unknown> {
   /** Loudness of audible peers (dBov, -127..0), a few times per second. */
   audioLevels: { roomId: string; levels: Array<{ peerId: string; volume: number }> };
   workerDied: { workerIndex: number; pid: number };
+  /** A media tap stopped: its producer closed, its room closed, or someone closed it. */
+  mediaTapClosed: { roomId: string; tapId: string; producerId: string; reason: 'producer-closed' | 'room-closed' | 'closed' };
 }
 
 export interface SfuControl extends TypedEmitter<SfuEvents> {
@@ -105,6 +129,15 @@ export interface SfuControl extends TypedEmitter<SfuEvents> {
     layers: { spatialLayer: number; temporalLayer?: number },
   ): Promise<void>;
   consumerTraffic(roomId: string, peerId: string): Promise<ConsumerTraffic[]>;
+  /**
+   * Sends a copy of one producer's media to a receiver outside the SFU (the recorder): a plain-RTP
+   * transport and a consumer on the lesson's router, forwarding the best simulcast layer. Not a peer:
+   * it needs no participant, and it closes with its producer and its room (mediaTapClosed).
+   */
+  openMediaTap(roomId: string, request: MediaTapRequest): Promise<MediaTapInfo>;
+  /** Asks the tapped producer for a key frame (a capture file starting, a frame lost). */
+  requestTapKeyFrame(roomId: string, tapId: string): Promise<void>;
+  closeMediaTap(roomId: string, tapId: string): Promise<void>;
   /** Close everything a peer has in a room (leave, disconnect, removal). */
   closePeer(roomId: string, peerId: string): Promise<void>;
   closeRoom(roomId: string): Promise<void>;

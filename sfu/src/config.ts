@@ -17,6 +17,8 @@ export interface SfuConfig {
   /** Start bitrate estimate for new transports: conservative, rural uplinks are thin. */
   initialAvailableOutgoingBitrate: number;
   logLevel: types.WorkerLogLevel;
+  /** Local IP media taps send plain RTP from (the recorder's side of the link); loopback in one process. */
+  tapListenIp: string;
 }
 
 export function defaultSfuConfig(overrides: Partial<SfuConfig> = {}): SfuConfig {
@@ -26,6 +28,7 @@ export function defaultSfuConfig(overrides: Partial<SfuConfig> = {}): SfuConfig 
     rtcPort: 40000,
     initialAvailableOutgoingBitrate: 600_000,
     logLevel: 'warn',
+    tapListenIp: '127.0.0.1',
     ...overrides,
   };
 }

@@ -104,4 +104,52 @@ describe('LocalSfu (real mediasoup workers)', () => {
     const again = await sfu.getRouterRtpCapabilities(closedRooms[0]!);
     expect(again.codecs?.length).toBeGreaterThan(0);
   });
+
+  describe('media taps (the recorder\'s plain-RTP copies)', () => {
+    const recorderCaps = {
+      codecs: [
+        { kind: 'audio' as const, mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: 111 },
+        { kind: 'video' as const, mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96, rtcpFeedback: [{ type: 'ccm', parameter: 'fir' }] },
+      ],
+      headerExtensions: [],
+    };
+    const destination = { ip: '127.0.0.1', port: 45999 };
+
+    it('sends the best simulcast layer as one plain RTP stream and closes with its producer', async () => {
+      const send = await sfu.createTransport('tap', 'teacher', 'send');
+      const producer = await sfu.produce('tap', 'teacher', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: simulcastVp8, paused: false });
+      const tap = await sfu.openMediaTap('tap', { producerId: producer.producerId, destination, rtpCapabilities: recorderCaps });
+      expect(tap).toMatchObject({ producerId: producer.producerId, peerId: 'teacher', kind: 'video', source: 'camera', producerPaused: false });
+      expect(tap.rtpParameters.codecs?.[0]).toMatchObject({ mimeType: 'video/VP8', clockRate: 90000 });
+      expect(tap.rtpParameters.encodings).toHaveLength(1);
+      expect(tap.origin?.ip).toBe('127.0.0.1');
+      // A tap is not a participant: no peer, no consumer counted against anyone.
+      expect((await sfu.stats()).consumers).toBe(0);
+      await sfu.requestTapKeyFrame('tap', tap.tapId);
+      const closed = nextEvent(sfu, 'mediaTapClosed');
+      await sfu.closeProducer('tap', 'teacher', producer.producerId);
+      expect(await closed).toEqual({ roomId: 'tap', tapId: tap.tapId, producerId: producer.producerId, reason: 'producer-closed' });
+      await expect(sfu.requestTapKeyFrame('tap', tap.tapId)).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    });
+
+    it('closes with the lesson\'s room', async () => {
+      const send = await sfu.createTransport('tap-room', 'teacher', 'send');
+      const producer = await sfu.produce('tap-room', 'teacher', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: simulcastVp8, paused: false });
+      const tap = await sfu.openMediaTap('tap-room', { producerId: producer.producerId, destination, rtpCapabilities: recorderCaps });
+      const closed = nextEvent(sfu, 'mediaTapClosed');
+      await sfu.closeRoom('tap-room');
+      expect(await closed).toMatchObject({ tapId: tap.tapId, reason: 'room-closed' });
+    });
+
+    it('refuses unknown rooms, unknown producers and codecs the receiver cannot take', async () => {
+      await expect(sfu.openMediaTap('no-such-room', { producerId: 'x', destination, rtpCapabilities: recorderCaps })).rejects.toMatchObject({ code: ErrorCode.NotFound });
+      const send = await sfu.createTransport('tap-refuse', 'teacher', 'send');
+      const producer = await sfu.produce('tap-refuse', 'teacher', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: simulcastVp8, paused: false });
+      await expect(sfu.openMediaTap('tap-refuse', { producerId: 'nope', destination, rtpCapabilities: recorderCaps })).rejects.toMatchObject({ code: ErrorCode.NotFound });
+      const audioOnly = { codecs: [recorderCaps.codecs[0]!], headerExtensions: [] };
+      await expect(sfu.openMediaTap('tap-refuse', { producerId: producer.producerId, destination, rtpCapabilities: audioOnly })).rejects.toMatchObject({
+        code: ErrorCode.InvalidMediaParameters,
+      });
+    });
+  });
 });

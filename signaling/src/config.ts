@@ -39,6 +39,21 @@ export interface ServerConfig {
   tls: { certFile: string; keyFile: string } | undefined;
   /** Signed lesson events to the platform's endpoints; undefined: webhooks off. */
   webhooks: WebhookConfig | undefined;
+  /** Lesson recording; undefined: off (RECORDING=off). */
+  recording: RecordingConfig | undefined;
+}
+
+export interface RecordingConfig {
+  /** Where recordings are written (RECORDINGS_DIR, default DATA_DIR/recordings). */
+  dir: string;
+  /** Recordings older than this many days are deleted (0: kept). */
+  retentionDays: number;
+  /** Composition window and HLS segment length. */
+  windowMs: number;
+  /** Replay output size and frame rate. */
+  output: { width: number; height: number; fps: number };
+  /** Longest replay-token lifetime the REST API mints. */
+  replayTokenMaxTtlSeconds: number;
 }
 
 export interface WebhookConfig {
@@ -158,6 +173,18 @@ const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  RECORDING: z.enum(['on', 'off']).default('on'),
+  RECORDINGS_DIR: z.string().min(1).optional(),
+  RECORDING_RETENTION_DAYS: z.coerce.number().min(0).max(3650).default(30),
+  RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(60).default(10),
+  RECORDING_SIZE: z
+    .string()
+    .regex(/^\d{3,4}x\d{3,4}$/, 'expected WIDTHxHEIGHT, e.g. 1280x720')
+    .default('1280x720')
+    .transform((text) => text.split('x').map(Number) as [number, number])
+    .refine(([width, height]) => width % 2 === 0 && height % 2 === 0 && width <= 3840 && height <= 2160, 'even sizes up to 3840x2160'),
+  RECORDING_FPS: z.coerce.number().int().min(5).max(30).default(15),
+  REPLAY_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(7 * 24 * 3600),
 });
 
 /** Fixed demo credentials: only ever used when DEMO=1 and nothing else is configured. */
@@ -226,6 +253,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
             timeoutMs: e.WEBHOOK_TIMEOUT_MS,
             maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
             retry: { baseMs: e.WEBHOOK_RETRY_BASE_MS, maxMs: WEBHOOK_RETRY_MAX_MS },
+          }
+        : undefined,
+    recording:
+      e.RECORDING === 'on'
+        ? {
+            dir: path.resolve(e.RECORDINGS_DIR ?? path.join(e.DATA_DIR, 'recordings')),
+            retentionDays: e.RECORDING_RETENTION_DAYS,
+            windowMs: e.RECORDING_SEGMENT_SECONDS * 1000,
+            output: { width: e.RECORDING_SIZE[0], height: e.RECORDING_SIZE[1], fps: e.RECORDING_FPS },
+            replayTokenMaxTtlSeconds: e.REPLAY_TOKEN_MAX_TTL_SECONDS,
           }
         : undefined,
   };

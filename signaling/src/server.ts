@@ -17,8 +17,10 @@ import { createApp } from './http/createApp.js';
 import { Metrics } from './metrics.js';
 import { ClientBudgets } from './limits/ClientBudgets.js';
 import { LocalLessonEventBus } from './events/LocalLessonEventBus.js';
-import type { LessonEventBus } from './events/LessonEvents.js';
+import type { LessonEventBus } from '@classbridge/protocol';
 import { WebhookDispatcher } from './webhooks/WebhookDispatcher.js';
+import { startRecorder } from './recordings/startRecorder.js';
+import type { Recorder } from '@classbridge/recorder';
 
 export interface RunningServer {
   url: string;
@@ -32,6 +34,8 @@ export interface RunningServer {
   events: LessonEventBus;
   /** The socket.io server (adapters, diagnostics). */
   io: SocketGateway['io'];
+  /** The lesson recorder (undefined: RECORDING=off, or no ffmpeg). */
+  recorder: Recorder | undefined;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
   const events = new LocalLessonEventBus(logger.child({ component: 'events' }));
   const httpServer = config.tls ? https.createServer(await readTls(config.tls)) : http.createServer();
   let gateway: SocketGateway | undefined;
+  let recorder: Recorder | undefined;
   const registry = new LiveLessonRegistry({
     sfu,
     store,
@@ -80,12 +85,32 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     idleGraceMs: config.limits.roomIdleGraceMs,
     // Channels are only asked for once a socket joined, by which time the gateway exists.
     channelFor: (lessonId) => gateway!.channelFor(lessonId),
+    isRecording: (lessonId) => recorder?.isRecording(lessonId) ?? false,
   });
   const metrics = new Metrics(sfu, () => registry.size);
   const webhooks = config.webhooks
     ? new WebhookDispatcher({ ...config.webhooks, logger: logger.child({ component: 'webhooks' }), metrics })
     : undefined;
   webhooks?.follow(events);
+  recorder = config.recording
+    ? await startRecorder(config.recording, { sfu, events, store, registry: metrics.registry, logger: logger.child({ component: 'recorder' }) })
+    : undefined;
+  recorder?.on('recordingChanged', ({ lessonId, recording }) => registry.announceRecording(lessonId, recording));
+  recorder?.on('recordingFinished', ({ manifest }) => {
+    if (manifest.state !== 'ready' && manifest.state !== 'failed') return;
+    webhooks?.enqueue({
+      type: 'recording.ready',
+      lessonId: manifest.lessonId,
+      createdAt: new Date().toISOString(),
+      data: {
+        recordingId: manifest.recordingId,
+        state: manifest.state,
+        durationSeconds: manifest.durationMs === null ? null : manifest.durationMs / 1000,
+        interrupted: manifest.interrupted,
+        error: manifest.error,
+      },
+    });
+  });
   const issuer = new TokenIssuer(store, tokens);
   const app = createApp({
     adminApiKey: config.adminApiKey,
@@ -103,6 +128,9 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     maxOpenLessons: config.limits.maxOpenLessons,
     events,
     webhookLog: webhooks?.deliveries,
+    recordings: recorder,
+    tokens,
+    replayTokenMaxTtlSeconds: config.recording?.replayTokenMaxTtlSeconds ?? 0,
   });
   // Express first, socket.io second: engine.io then takes /socket.io/ requests before express sees them.
   // The other way round both answer the same request, and the second answer throws (ERR_HTTP_HEADERS_SENT).
@@ -140,8 +168,10 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     metrics,
     events,
     io,
+    recorder,
     close: () =>
       (closing ??= (async () => {
+        await recorder?.close();
         webhooks?.close();
         registry.close();
         await gateway?.close();

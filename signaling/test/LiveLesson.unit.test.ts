@@ -7,7 +7,7 @@ import type { DirectoryStore } from '../src/store/DirectoryStore.js';
 import type { Lesson } from '../src/domain/schemas.js';
 import { FakeSfu } from './support/FakeSfu.js';
 import { LocalLessonEventBus } from '../src/events/LocalLessonEventBus.js';
-import type { LessonEvent } from '../src/events/LessonEvents.js';
+import type { LessonEvent } from '@classbridge/protocol';
 
 const lesson: Lesson = {
   id: 'L1', title: 'Music', subject: '', teacherId: null, mainClassroomId: 'main', remoteClassroomIds: ['a', 'b'],

@@ -7,8 +7,9 @@ export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /**
  * Headless Chromium with fake camera and microphone (a test pattern and a beep),
  * and without the background services that would try to reach the internet.
+ * `extraArgs` are added to the command line, e.g. fakeCaptureArgs() for known media.
  */
-export function launchBrowser(): Promise<Browser> {
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     args: [
@@ -24,6 +25,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      ...extraArgs,
     ],
   });
 }

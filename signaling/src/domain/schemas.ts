@@ -36,6 +36,8 @@ export const lessonSchema = z.object({
   remoteClassroomIds: z.array(id).max(64),
   scheduledStart: z.iso.datetime(),
   durationMinutes: z.number().int().min(1).max(600).default(45),
+  /** Record the lesson for replay (default on; absent in older files means on). */
+  recording: z.boolean().default(true),
   status: lessonStatusSchema,
   startedAt: z.iso.datetime().nullable().default(null),
   endedAt: z.iso.datetime().nullable().default(null),
@@ -46,7 +48,7 @@ export const lessonSchema = z.object({
 
 /** Body of POST /api/lessons (never removedParticipantIds, status or timestamps: the server sets those). */
 export const createLessonSchema = lessonSchema
-  .pick({ title: true, subject: true, teacherId: true, mainClassroomId: true, remoteClassroomIds: true, scheduledStart: true, durationMinutes: true })
+  .pick({ title: true, subject: true, teacherId: true, mainClassroomId: true, remoteClassroomIds: true, scheduledStart: true, durationMinutes: true, recording: true })
   .extend({ id: id.optional() })
   .strict();
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LessonEvent, LessonEventBus, LessonEventInput } from './LessonEvents.js';
+import type { LessonEvent, LessonEventBus, LessonEventInput } from '@classbridge/protocol';
 
 /** The embedded default: subscribers in this process, called synchronously in publish order. */
 export class LocalLessonEventBus implements LessonEventBus {

@@ -12,7 +12,7 @@ import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { Metrics } from '../metrics.js';
 import type { ClientBudgets } from '../limits/ClientBudgets.js';
-import type { LessonEventBus } from '../events/LessonEvents.js';
+import type { LessonEventBus } from '@classbridge/protocol';
 import { clientAddress } from '../limits/clientAddress.js';
 import { errorHandler } from './httpErrors.js';
 import { openApiDocument } from './openapi.js';

@@ -9,7 +9,7 @@ import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import { lessonQuerySchema, mintTokenSchema } from './schemas.js';
 import type { TokenIssuer } from './TokenIssuer.js';
 import type { ClientBudgets } from '../limits/ClientBudgets.js';
-import type { LessonEventBus } from '../events/LessonEvents.js';
+import type { LessonEventBus } from '@classbridge/protocol';
 import { clientAddress } from '../limits/clientAddress.js';
 
 export interface RestApiOptions {

@@ -28,7 +28,7 @@ import type { SfuControl } from '@classbridge/sfu';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import type { LessonChannel } from './LessonChannel.js';
-import type { LessonEventBus, ParticipantSummary } from '../events/LessonEvents.js';
+import type { LessonEventBus, ParticipantSummary } from '@classbridge/protocol';
 import { ParticipantRecord } from './ParticipantRecord.js';
 
 interface ProducerRecord extends ProducerInfo {
@@ -48,6 +48,8 @@ export interface LiveLessonOptions {
   maxFloorHolders: number;
   /** Connected participants at most (a rejoin that replaces a connection always fits). */
   maxParticipants: number;
+  /** Whether the recorder records this lesson now (false when no recorder runs). */
+  isRecording?: () => boolean;
 }
 
 /**
@@ -79,8 +81,10 @@ export class LiveLesson {
   #ended = false;
   #retired = false;
   #onEmpty: (() => void) | undefined;
+  readonly #isRecording: () => boolean;
 
   constructor(options: LiveLessonOptions) {
+    this.#isRecording = options.isRecording ?? (() => false);
     this.lessonId = options.lesson.id;
     this.#lesson = options.lesson;
     this.#sfu = options.sfu;
@@ -512,6 +516,12 @@ export class LiveLesson {
     return record;
   }
 
+  /** The recorder started or stopped recording this lesson. */
+  announceRecording(recording: boolean): void {
+    if (this.#ended) return;
+    this.#channel.broadcast('recordingChanged', { recording });
+  }
+
   #byPeer(peerId: string): ParticipantRecord | undefined {
     for (const record of this.#participants.values()) if (record.connection?.peerId === peerId) return record;
     return undefined;
@@ -542,6 +552,7 @@ export class LiveLesson {
       floor: this.floorState(),
       spotlight: this.#spotlight,
       activeSpeaker: this.#activeSpeaker,
+      recording: this.#isRecording(),
     };
   }
 

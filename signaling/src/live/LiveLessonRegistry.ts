@@ -5,7 +5,7 @@ import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import { LiveLesson } from './LiveLesson.js';
 import type { LessonChannel } from './LessonChannel.js';
-import type { LessonEventBus } from '../events/LessonEvents.js';
+import type { LessonEventBus } from '@classbridge/protocol';
 
 export interface LiveLessonRegistryOptions {
   sfu: SfuControl;
@@ -19,6 +19,8 @@ export interface LiveLessonRegistryOptions {
   /** How long an empty lesson keeps its live state and media room before both are released. */
   idleGraceMs: number;
   channelFor(lessonId: string): LessonChannel;
+  /** Whether a lesson is being recorded (the recorder's answer; absent: never). */
+  isRecording?: (lessonId: string) => boolean;
 }
 
 /**
@@ -107,6 +109,11 @@ export class LiveLessonRegistry {
   }
 
   /** Stops the idle timers (server shutdown). */
+  /** Tells a lesson's participants that its recording started or stopped (no-op when nobody is in). */
+  announceRecording(lessonId: string, recording: boolean): void {
+    this.#live(lessonId)?.announceRecording(recording);
+  }
+
   close(): void {
     this.#closed = true;
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
@@ -120,7 +127,7 @@ export class LiveLessonRegistry {
   async #load(lessonId: string): Promise<LiveLesson> {
     const { sfu, store, events, logger, maxFloorHolders, maxParticipantsPerLesson, channelFor } = this.#options;
     const lesson = await this.assertJoinable(lessonId);
-    const live = new LiveLesson({ lesson, sfu, store, events, logger, maxFloorHolders, maxParticipants: maxParticipantsPerLesson, channel: channelFor(lessonId) });
+    const live = new LiveLesson({ lesson, sfu, store, events, logger, maxFloorHolders, maxParticipants: maxParticipantsPerLesson, channel: channelFor(lessonId), isRecording: () => this.#options.isRecording?.(lessonId) ?? false });
     live.onEmpty(() => this.#scheduleRelease(lessonId, live));
     this.#resolved.set(lessonId, live);
     // A lesson loaded for a join that then fails must not stay loaded either.

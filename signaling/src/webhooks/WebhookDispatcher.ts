@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Counter, Gauge } from 'prom-client';
-import type { LessonEventBus } from '../events/LessonEvents.js';
+import type { LessonEventBus } from '@classbridge/protocol';
 import { DeliveryLog } from './DeliveryLog.js';
 import { displayUrl } from './displayUrl.js';
 import { httpTransport } from './httpTransport.js';

@@ -1,4 +1,4 @@
-import type { LessonEvent } from '../events/LessonEvents.js';
+import type { LessonEvent } from '@classbridge/protocol';
 
 /** What a lesson event carries besides the envelope (type, lessonId, time). */
 type LessonEventData<T extends LessonEvent['type']> = Omit<Extract<LessonEvent, { type: T }>, 'type' | 'lessonId' | 'at'>;
@@ -17,7 +17,18 @@ const dataOfType = {
   'participant.joined': data<LessonEventData<'participant.joined'>>(),
   'participant.left': data<LessonEventData<'participant.left'>>(),
   'floor.changed': data<LessonEventData<'floor.changed'>>(),
+  /** A lesson's replay is ready (state 'ready') or could not be made ('failed'). */
+  'recording.ready': data<RecordingReadyData>(),
 };
+
+export interface RecordingReadyData {
+  recordingId: string;
+  state: 'ready' | 'failed';
+  durationSeconds: number | null;
+  /** Finished after a crash rather than at the lesson's end. */
+  interrupted: boolean;
+  error: { code: string; message: string } | null;
+}
 
 export type WebhookDataMap = typeof dataOfType;
 export type WebhookEventType = keyof WebhookDataMap;

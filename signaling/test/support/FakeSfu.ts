@@ -50,6 +50,11 @@ export class FakeSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     for (const [id, producer] of this.producers) if (producer.peerId === peerId) this.producers.delete(id);
   }
   async closeRoom() {}
+  async openMediaTap(): Promise<never> {
+    throw new Error('FakeSfu has no media taps');
+  }
+  async requestTapKeyFrame() {}
+  async closeMediaTap() {}
   async stats() {
     return { workers: 1, workerRestarts: 0, rooms: 1, transports: 0, producers: this.producers.size, consumers: 0 };
   }

@@ -1,4 +1,4 @@
-import type { FloorState, MediaSource, ProducerPauseReason, Role } from '@classbridge/protocol';
+import type { FloorState, MediaSource, ProducerPauseReason, Role } from './index.js';
 
 /*
  * What happens in lessons, as the server itself sees it: the one stream that

@@ -1,0 +1,5 @@
+export * from './syncPattern.js';
+export * from './y4m.js';
+export * from './wav.js';
+export * from './fakeMedia.js';
+export * from './analyzeMedia.js';

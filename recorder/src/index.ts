@@ -1,0 +1,10 @@
+export { Recorder } from './Recorder.js';
+export type { LessonCatalog, RecorderOptions, ReplayFile } from './Recorder.js';
+export { LocalDirectoryStorage } from './storage/LocalDirectoryStorage.js';
+export type { RecordingStorage } from './storage/RecordingStorage.js';
+export { isRecordingId, isRecordingFileName } from './storage/RecordingStorage.js';
+export { parseManifest, manifestSchema, MANIFEST_FILE } from './manifest/RecordingManifest.js';
+export type { RecordingManifest, RecordedTrack, LessonDescription, RecordingState } from './manifest/RecordingManifest.js';
+export { PLAYLIST_FILE, MP4_FILE, THUMBNAIL_FILE } from './processing/RecordingProcessor.js';
+export { resolveFfmpeg } from './ffmpeg/resolveFfmpeg.js';
+export type { FfmpegBinaries } from './ffmpeg/resolveFfmpeg.js';
