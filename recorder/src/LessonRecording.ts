@@ -3,6 +3,7 @@ import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { FloorState, LessonEvent, Role, WireRtpCapabilities } from '@classbridge/protocol';
 import type { SfuControl } from '@classbridge/sfu';
 import { TrackCapture } from './capture/TrackCapture.js';
+import { SenderClock } from './rtp/SenderClock.js';
 import { captureClock } from './capture/captureClock.js';
 import { MANIFEST_FILE } from './manifest/RecordingManifest.js';
 import type { LessonDescription, RecordedTrack, RecordingManifest } from './manifest/RecordingManifest.js';
@@ -55,6 +56,8 @@ export class LessonRecording extends TypedEmitter<RecordingEvents> {
   readonly #manifest: RecordingManifest;
   readonly #originMs: number;
   readonly #captures = new Map<string, TrackCapture>();
+  /** Each participant's capture clock, shared by its tracks. */
+  readonly #senderClocks = new Map<string, SenderClock>();
   /** Producers whose tap is being opened, so an event for them meanwhile is not lost. */
   readonly #opening = new Map<string, Promise<TrackCapture | undefined>>();
   #rtpCapabilities: WireRtpCapabilities | undefined;
@@ -151,6 +154,11 @@ export class LessonRecording extends TypedEmitter<RecordingEvents> {
       default:
         break;
     }
+  }
+
+  /** A sender report for one of this recording's taps (routed by the recorder from the SFU). */
+  onSenderReport(report: { tapId: string; ssrc: number; ntpMs: number; rtpTimestamp: number }): void {
+    for (const capture of this.#captures.values()) if (capture.tap.tapId === report.tapId) capture.onSenderReport(report);
   }
 
   /** The lesson ended: stop capturing, compose what is left, build the replay. */
@@ -252,6 +260,7 @@ export class LessonRecording extends TypedEmitter<RecordingEvents> {
         originMs: this.#originMs,
         listenIp: this.#deps.listenIp,
         logger: this.#logger,
+        senderClock: this.#senderClock(participantId),
         onFailure: (error) => void this.#onCaptureFailure(error),
       });
       if (!this.#capturing) {
@@ -282,6 +291,12 @@ export class LessonRecording extends TypedEmitter<RecordingEvents> {
       this.#logger.warn({ producerId, code, err: (error as Error).message }, 'producer not recorded');
       return undefined;
     }
+  }
+
+  #senderClock(participantId: string): SenderClock {
+    let clock = this.#senderClocks.get(participantId);
+    if (!clock) this.#senderClocks.set(participantId, (clock = new SenderClock()));
+    return clock;
   }
 
   async #removeProducer(producerId: string): Promise<void> {

@@ -81,6 +81,7 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
   /** Lessons with recording off, so their joins do not ask the catalog again. */
   readonly #notRecorded = new Set<string>();
   readonly #unsubscribe: () => void;
+  readonly #onSenderReport: (report: { roomId: string; tapId: string; ssrc: number; ntpMs: number; rtpTimestamp: number }) => void;
   #sweepTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Recordings a crash interrupted, finished in the background after start. */
@@ -101,6 +102,9 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
       output: options.output ?? {},
     });
     this.#unsubscribe = options.events.subscribe((event) => this.#onEvent(event));
+    // Sender reports keep each participant's camera and microphone in sync (see RtpClock).
+    this.#onSenderReport = (report) => this.#active.get(report.roomId)?.onSenderReport(report);
+    options.sfu.on('mediaTapSenderReport', this.#onSenderReport);
     this.recovered = this.#recover();
     if (options.retentionDays > 0) {
       this.#sweepTimer = setInterval(() => void this.sweepExpired(), options.sweepIntervalMs ?? 60 * 60 * 1000);
@@ -201,6 +205,7 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribe();
+    this.#options.sfu.off('mediaTapSenderReport', this.#onSenderReport);
     clearInterval(this.#sweepTimer);
     await Promise.all([...this.#active.values()].map((recording) => recording.abandon()));
     this.#active.clear();

@@ -18,6 +18,7 @@ import {
   decodeErrors,
   decodeMono,
   makeAudioCapture,
+  makeSwitchingVideoCapture,
   makeVideoCapture,
   packetTimes,
   probe,
@@ -30,7 +31,8 @@ jest.setTimeout(120_000);
 
 /*
  * A 20 s lesson, composed in 10 s windows with the real ffmpeg: the teacher's
- * camera (two files, 0–12 s blue then white, 12–20 s green) and microphone (1 kHz, DTX gap
+ * camera (two files, 0–12 s blue then white, 12–20 s green, its picture
+ * size switching at 16 s) and microphone (1 kHz, DTX gap
  * 5–7 s); a classroom that holds the floor 8–16 s, with a red camera (its file
  * cut short, as by a crash) and a 440 Hz microphone that is live 6–18 s but
  * must only be heard while it holds the floor.
@@ -49,7 +51,8 @@ describe('composing a lesson into HLS segments and an MP4', () => {
     const [teacherCamA, teacherCamB, classCam, teacherMic, classMic] = await Promise.all([
       // Blue, turning white at 6 s between key frames (0 s, 10 s): shows whether frames land at their times.
       makeVideoCapture(dir, 'teacher-cam-1.webm', "color=c=blue:size=640x480:rate=15,drawbox=c=white:t=fill:enable='gte(t,6)'", 0, 12_000),
-      makeVideoCapture(dir, 'teacher-cam-2.webm', 'color=c=lime:size=640x480:rate=15', 12_000, 8_000),
+      // Green, switching from 4:3 to a 16:9 layer at 16 s.
+      makeSwitchingVideoCapture(dir, 'teacher-cam-2.webm', ['color=c=lime:size=640x480:rate=15', 'color=c=lime:size=1280x720:rate=15'], 12_000, 4_000),
       makeVideoCapture(dir, 'class-cam.webm', 'color=c=red:size=640x360:rate=10,noise=alls=20:allf=t', 8_000, 8_000),
       makeAudioCapture(dir, 'teacher-mic.webm', 1000, 0, LESSON_MS, [{ startMs: 5_000, endMs: 7_000 }]),
       makeAudioCapture(dir, 'class-mic.webm', 440, 6_000, 12_000),
@@ -75,7 +78,7 @@ describe('composing a lesson into HLS segments and an MP4', () => {
       const plan = planLayout({ startMs, endMs: startMs + WINDOW_MS }, tracks, floor);
       for (const segment of plan.segments) {
         const file = path.join(dir, `seg-${composed.length}.ts`);
-        const { elapsedMs } = await composeSegment({ ffmpeg: FFMPEG, segment, tracks: inputs, audio: plan.audio, output: file });
+        const { elapsedMs } = await composeSegment({ ffmpeg: FFMPEG, segment, tracks: inputs, audio: plan.audio, window: plan.window, output: file });
         composed.push({ segment, file, elapsedMs });
       }
     }
@@ -91,6 +94,7 @@ describe('composing a lesson into HLS segments and an MP4', () => {
   });
 
   afterAll(async () => {
+    // KEEP_COMPOSE=1 leaves the files for a look with ffprobe or a player.
     if (dir && !process.env.KEEP_COMPOSE) await rm(dir, { recursive: true, force: true });
   });
 
@@ -138,21 +142,29 @@ describe('composing a lesson into HLS segments and an MP4', () => {
     const box = pipBox(1280, 720, 0);
     const pipRegion = { x: box.right - box.width + 40, y: box.bottom - box.height + 30, width: box.width - 80, height: box.height - 60 };
     const centre = { x: 560, y: 280, width: 160, height: 160 };
+    // Left of a 4:3 picture letterboxed into 16:9 is background; a 16:9 picture fills it.
+    const leftBarRegion = { x: 20, y: 300, width: 100, height: 100 };
     const expected = [
-      { at: 5, teacher: 'blue', pip: false },
-      { at: 9, teacher: 'white', pip: true },
-      { at: 11.5, teacher: 'white', pip: true },
-      { at: 12.5, teacher: 'green', pip: true },
-      { at: 15, teacher: 'green', pip: true },
-      { at: 17, teacher: 'green', pip: false },
+      { at: 5, teacher: 'blue', pip: false, leftBar: 'background' },
+      { at: 9, teacher: 'white', pip: true, leftBar: 'background' },
+      { at: 11.5, teacher: 'white', pip: true, leftBar: 'background' },
+      { at: 12.5, teacher: 'green', pip: true, leftBar: 'background' },
+      { at: 15, teacher: 'green', pip: true, leftBar: 'background' },
+      { at: 17, teacher: 'green', pip: false, leftBar: 'green' },
+      { at: 19.5, teacher: 'green', pip: false, leftBar: 'green' },
     ];
     // The classroom's capture file was cut short (a crash): no frozen frame after its last one.
     const lastClassFrame = (await packetTimes(classCamPath, 'v')).at(-1)!;
     expect(lastClassFrame).toBeLessThan(15.7);
-    expected.push({ at: lastClassFrame + 0.25, teacher: 'green', pip: false });
-    for (const { at, teacher, pip } of expected) {
-      const seen = { at, teacher: colourName(await averageColour(mp4, at, centre)), pip: colourName(await averageColour(mp4, at, pipRegion)) === 'red' };
-      expect(seen).toEqual({ at, teacher, pip });
+    expected.push({ at: lastClassFrame + 0.25, teacher: 'green', pip: false, leftBar: 'background' });
+    for (const { at, teacher, pip, leftBar } of expected) {
+      const seen = {
+        at,
+        teacher: colourName(await averageColour(mp4, at, centre)),
+        pip: colourName(await averageColour(mp4, at, pipRegion)) === 'red',
+        leftBar: colourName(await averageColour(mp4, at, leftBarRegion)),
+      };
+      expect(seen).toEqual({ at, teacher, pip, leftBar });
     }
   });
 
@@ -171,6 +183,15 @@ describe('composing a lesson into HLS segments and an MP4', () => {
       if (classroomHeard) expect({ second, classroom: level(440, second) }).toEqual({ second, classroom: expect.closeTo(0.125, 1) });
       else expect({ second, classroom: level(440, second) < 0.005 }).toEqual({ second, classroom: true });
     }
+    // To the 10 ms: heard from the floor's start to its end, not as its microphone comes on at 6 s.
+    const classroom = (from: number) => toneAmplitude(samples, rate, 440, Math.round(from * rate), Math.round((from + 0.1) * rate));
+    expect([6, 7.9, 8, 15.9, 16.01].map((from) => ({ from, heard: classroom(from) > 0.08, silent: classroom(from) < 0.005 }))).toEqual([
+      { from: 6, heard: false, silent: true },
+      { from: 7.9, heard: false, silent: true },
+      { from: 8, heard: true, silent: false },
+      { from: 15.9, heard: true, silent: false },
+      { from: 16.01, heard: false, silent: true },
+    ]);
   });
 
   it('joins the segments seamlessly: tones run on across the window joint', async () => {
@@ -220,6 +241,8 @@ describe('composing a lesson into HLS segments and an MP4', () => {
 });
 
 function colourName([r, g, b]: [number, number, number]): string {
+  // #1b1f24, give or take the encoding.
+  if (Math.abs(r - 0x1b) < 8 && Math.abs(g - 0x1f) < 8 && Math.abs(b - 0x24) < 8) return 'background';
   if (r > 200 && g > 200 && b > 200) return 'white';
   if (r > 180 && g < 80 && b < 80) return 'red';
   if (g > 180 && r < 80 && b < 80) return 'green';

@@ -144,7 +144,7 @@ describe('buildComposeCommand', () => {
       `[0:a]asetpts=PTS-10/TB,aresample=48000:async=1:min_hard_comp=0.01:first_pts=-1792,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,atrim=end_sample=${count}[a1]`,
     );
     expect(chains(filterGraph)).toContain(
-      `[1:a]asetpts=PTS-10/TB,aresample=48000:async=1:min_hard_comp=0.01:first_pts=-1792,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,atrim=end_sample=${count},volume=0:enable='not(gte(t,2)*lt(t,8))'[a2]`,
+      `[1:a]asetpts=PTS-10/TB,aresample=48000:async=1:min_hard_comp=0.01:first_pts=-1792,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,atrim=end_sample=${count},asetnsamples=n=240:p=0,volume=0:enable='not(gte(t,2)*lt(t,8))'[a2]`,
     );
     expect(chains(filterGraph)).toContain('[abed][a1][a2]amix=inputs=3:duration=first:dropout_transition=0:normalize=0[aout]');
     // Audio seeks start 200 ms before the lead-in (9.962667 s), for the Opus decoder to settle.
@@ -160,15 +160,22 @@ describe('buildComposeCommand', () => {
     expect(option(args, '-bsf:a')).toBe(`noise=drop='lt(n\\,3)+gte(n\\,${3 + (960_512 - 480_256) / 1024})'`);
   });
 
-  it('mutes a track outside its audible ranges, but not at ranges that reach the segment edges', () => {
-    const gated = (ranges: Array<{ startMs: number; endMs: number }>) => {
-      const { filterGraph } = buildComposeCommand(job({ audio: [{ files: [file('mic.webm', 0, 30_000)], ranges }] }));
+  it('mutes a track outside its audible ranges, except where they reach the window edges (clipped there)', () => {
+    const gated = (ranges: Array<{ startMs: number; endMs: number }>, window?: { startMs: number; endMs: number }) => {
+      const { filterGraph } = buildComposeCommand(job({ audio: [{ files: [file('mic.webm', 0, 30_000)], ranges }], ...(window ? { window } : {}) }));
       return /volume=0:enable='([^']*)'/.exec(filterGraph)?.[1] ?? null;
     };
+    // Without a window, the segment's edges count as the window's.
     expect(gated([{ startMs: 10_000, endMs: 20_000 }])).toBeNull();
     expect(gated([{ startMs: 10_000, endMs: 16_000 }])).toBe('not(lt(t,6))');
     expect(gated([{ startMs: 12_000, endMs: 20_000 }])).toBe('not(gte(t,2))');
     expect(gated([{ startMs: 10_000, endMs: 11_000 }, { startMs: 15_000, endMs: 16_500 }])).toBe('not(lt(t,1)+gte(t,5)*lt(t,6.5))');
+    // A floor turn starting or ending at the segment's edge inside the window is exact,
+    // so the lead-in before it and the lead-out after it stay muted.
+    const window = { startMs: 0, endMs: 30_000 };
+    expect(gated([{ startMs: 10_000, endMs: 20_000 }], window)).toBe('not(gte(t,0)*lt(t,10))');
+    expect(gated([{ startMs: 0, endMs: 20_000 }], window)).toBe('not(lt(t,10))');
+    expect(gated([{ startMs: 10_000, endMs: 30_000 }], window)).toBe('not(gte(t,0))');
   });
 
   it('leaves out audio files that are never audible in the segment', () => {

@@ -1,6 +1,7 @@
 import { parseRtpPacket } from '../src/rtp/RtpPacket.js';
 import { Unwrapper } from '../src/rtp/unwrap.js';
 import { RtpClock } from '../src/rtp/RtpClock.js';
+import { SenderClock } from '../src/rtp/SenderClock.js';
 import { Vp8Depacketizer } from '../src/rtp/Vp8Depacketizer.js';
 import { H264Depacketizer } from '../src/rtp/H264Depacketizer.js';
 import { OpusDepacketizer } from '../src/rtp/OpusDepacketizer.js';
@@ -64,6 +65,33 @@ describe('RtpClock', () => {
     expect(placed).toEqual([530, 600, 700, 800, 900, 1000]);
     // A frame from before the last one cannot move time back.
     expect(clock.toMs(90_000, 1_001_200)).toBe(1000);
+  });
+});
+
+describe('RtpClock with sender reports', () => {
+  it("places a participant's camera and microphone by their capture times, not by when they arrived", () => {
+    const origin = 1_800_000_000_000;
+    const sender = new SenderClock();
+    // The sender's clock is 5 s ahead of ours; its audio reaches us 80 ms later after capture than its video.
+    const senderAhead = 5000;
+    const audio = new RtpClock({ clockRate: 48_000, originMs: origin, sender });
+    const video = new RtpClock({ clockRate: 90_000, originMs: origin, sender });
+    // Simulcast: reports come for two layers whose RTP clocks started at random points; the tap carries layer 1's.
+    video.observeSenderReport(111, origin + senderAhead, 4_000_000_000);
+    video.observeSenderReport(222, origin + senderAhead, 1_000);
+    audio.observeSenderReport(333, origin + senderAhead, 7_000);
+    const capturedAt = 2000; // ms after the origin, on both
+    const videoMs = video.toMs(1_000 + capturedAt * 90, origin + capturedAt + 20);
+    const audioMs = audio.toMs(7_000 + capturedAt * 48, origin + capturedAt + 100);
+    expect(audioMs).toBe(videoMs);
+    // Both sit at capture time plus the fastest path (the video's 20 ms).
+    expect(videoMs).toBe(capturedAt + 20);
+  });
+
+  it('without reports, falls back to arrival times', () => {
+    const clock = new RtpClock({ clockRate: 90_000, originMs: 0, sender: new SenderClock() });
+    expect(clock.toMs(90_000, 3000)).toBe(3000);
+    expect(clock.toMs(180_000, 4000)).toBe(4000);
   });
 });
 

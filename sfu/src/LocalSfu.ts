@@ -267,8 +267,9 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
       transport.close();
       throw new ClassBridgeError(ErrorCode.NotFound, 'the producer closed while its tap was being opened');
     }
-    const tap = new MediaTap(transport, consumer, producer.appData.peerId, producer.appData.source);
+    const tap = new MediaTap(transport, consumer, producer, producer.appData.peerId, producer.appData.source);
     room.taps.set(tap.id, tap);
+    tap.on('senderReport', (report) => this.emit('mediaTapSenderReport', { roomId, tapId: tap.id, ...report }));
     tap.on('closed', ({ reason }) => {
       room.taps.delete(tap.id);
       this.emit('mediaTapClosed', { roomId, tapId: tap.id, producerId: tap.producerId, reason });

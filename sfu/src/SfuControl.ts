@@ -108,6 +108,11 @@ export interface SfuEvents extends Record<string, unknown> {
   workerDied: { workerIndex: number; pid: number };
   /** A media tap stopped: its producer closed, its room closed, or someone closed it. */
   mediaTapClosed: { roomId: string; tapId: string; producerId: string; reason: 'producer-closed' | 'room-closed' | 'closed' };
+  /**
+   * The tapped producer's sender sent an RTCP sender report for one of its streams (any simulcast
+   * layer): its wall clock (Unix ms) at that RTP timestamp. Receivers use them for lip sync.
+   */
+  mediaTapSenderReport: { roomId: string; tapId: string; ssrc: number; ntpMs: number; rtpTimestamp: number };
 }
 
 export interface SfuControl extends TypedEmitter<SfuEvents> {

@@ -3,3 +3,4 @@ export * from './y4m.js';
 export * from './wav.js';
 export * from './fakeMedia.js';
 export * from './analyzeMedia.js';
+export * from './recordInPage.js';

@@ -7,6 +7,7 @@ import { parseRtpPacket } from '../rtp/RtpPacket.js';
 import { createDepacketizer } from '../rtp/Depacketizer.js';
 import type { Depacketizer } from '../rtp/Depacketizer.js';
 import { RtpClock } from '../rtp/RtpClock.js';
+import type { SenderClock } from '../rtp/SenderClock.js';
 import { LiveWebmWriter } from '../webm/LiveWebmWriter.js';
 import { captureClock } from './captureClock.js';
 
@@ -32,6 +33,8 @@ export interface TrackCaptureOptions {
   /** IP the recorder receives plain RTP on (the SFU sends there). */
   listenIp: string;
   logger: Logger;
+  /** The participant's capture clock, shared with its other tracks (lip sync). */
+  senderClock?: SenderClock;
   /** A file could not be written (disk full): the capture has stopped, what was written stays. */
   onFailure(error: Error): void;
 }
@@ -87,7 +90,8 @@ export class TrackCapture {
     const codec = tap.rtpParameters.codecs?.[0];
     this.codec = codecName(codec?.mimeType ?? '');
     this.#depacketizer = createDepacketizer(codec?.mimeType ?? '');
-    this.#clock = new RtpClock({ clockRate: codec?.clockRate ?? 90000, originMs: options.originMs });
+    this.#clock = new RtpClock({ clockRate: codec?.clockRate ?? 90000, originMs: options.originMs, ...(options.senderClock ? { sender: options.senderClock } : {}) });
+
     this.#current = first;
     first.writer.onError = (error) => this.#fail(error);
     this.#files.push({ name: first.name, startMs: null, endMs: null });
@@ -157,6 +161,11 @@ export class TrackCapture {
       this.#boundaryMs = boundaryMs;
     });
     this.#requestKeyFrame(true);
+  }
+
+  /** The tapped producer's sender reported its clock (the recorder routes the SFU's reports here). */
+  onSenderReport(report: { ssrc: number; ntpMs: number; rtpTimestamp: number }): void {
+    this.#clock.observeSenderReport(report.ssrc, report.ntpMs, report.rtpTimestamp);
   }
 
   /** Writes buffered frames to disk (before a window is composed). */
@@ -232,6 +241,7 @@ export class TrackCapture {
       this.#fail(error as Error);
     }
     this.#refreshRanges();
+    this.#recordRange(file);
     if (file.writer.firstTimestampMs === null) {
       // Nothing was written: the file is not part of the recording.
       await fsp.rm(this.#options.pathFor(file.name), { force: true });
@@ -241,16 +251,18 @@ export class TrackCapture {
   }
 
   #refreshRanges(): void {
-    for (const open of [this.#current, this.#next]) {
-      if (!open) continue;
-      const entry = this.#files.find((file) => file.name === open.name);
-      const { firstTimestampMs, lastTimestampMs } = open.writer;
-      if (entry && firstTimestampMs !== null && lastTimestampMs !== null) {
-        entry.startMs = firstTimestampMs;
-        entry.endMs = lastTimestampMs + TAIL_MS[this.kind];
-      }
-      if (open.writer.failure) this.#fail(open.writer.failure);
+    for (const open of [this.#current, this.#next]) if (open) this.#recordRange(open);
+  }
+
+  /** Copies a file's frame range (so far) into the file list. */
+  #recordRange(open: OpenFile): void {
+    const entry = this.#files.find((file) => file.name === open.name);
+    const { firstTimestampMs, lastTimestampMs } = open.writer;
+    if (entry && firstTimestampMs !== null && lastTimestampMs !== null) {
+      entry.startMs = firstTimestampMs;
+      entry.endMs = lastTimestampMs + TAIL_MS[this.kind];
     }
+    if (open.writer.failure) this.#fail(open.writer.failure);
   }
 
   #fail(error: Error): void {

@@ -29,6 +29,12 @@ export interface ComposeSegmentOptions extends ComposeOutputOptions {
   tracks: ReadonlyMap<string, CaptureTrack>;
   /** The window's audio plan; each track is heard in this segment where its ranges say. */
   audio: readonly AudioPlan[];
+  /**
+   * The planned window (LayoutPlan.window). Audio ranges reaching its edges are
+   * known to be clipped there, which makes joints between windows seamless;
+   * without it, the segment's own edges are taken for the window's.
+   */
+  window?: TimeRange;
   /** Where the MPEG-TS segment goes (written under a temporary name, then renamed). */
   output: string;
 }
@@ -49,7 +55,7 @@ export async function composeSegment(options: ComposeSegmentOptions): Promise<Co
   const videoLayer = (trackId: string): VideoLayer => {
     const track = tracks.get(trackId);
     if (!track || track.kind !== 'video') throw new Error(`segment ${segment.startMs}–${segment.endMs}: no video track ${trackId}`);
-    return { files: track.files, ...(track.ranges ? { ranges: track.ranges } : {}) };
+    return { files: track.files, ranges: track.ranges };
   };
   const audio = options.audio.map(({ trackId, ranges }) => {
     const track = tracks.get(trackId);
@@ -59,6 +65,7 @@ export async function composeSegment(options: ComposeSegmentOptions): Promise<Co
   const temporary = `${output}.${randomBytes(4).toString('hex')}.partial`;
   const command = buildComposeCommand({
     segment,
+    window: options.window,
     main: segment.main === null ? null : videoLayer(segment.main),
     pips: segment.pips.map(videoLayer),
     audio,
@@ -90,7 +97,7 @@ export async function composeWindow(options: ComposeWindowOptions): Promise<Arra
   const results: Array<ComposeSegmentResult & { segment: LayoutSegment; output: string }> = [];
   for (const [index, segment] of options.plan.segments.entries()) {
     const output = options.outputFor(segment, index);
-    const result = await composeSegment({ ...options, segment, audio: options.plan.audio, output });
+    const result = await composeSegment({ ...options, segment, audio: options.plan.audio, window: options.plan.window, output });
     results.push({ ...result, segment, output });
   }
   return results;

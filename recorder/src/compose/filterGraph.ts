@@ -32,6 +32,11 @@ export interface AudioLayer {
 
 export interface ComposeJob {
   segment: TimeRange;
+  /**
+   * The planned window the segment belongs to (default: the segment). Audible
+   * ranges reaching its edges were clipped there and are taken to go on.
+   */
+  window?: TimeRange;
   main: VideoLayer | null;
   /** Bottom-right first, each next one stacked above. */
   pips: readonly VideoLayer[];
@@ -131,7 +136,7 @@ export function buildComposeCommand(job: ComposeJob): ComposeCommand {
           `scale=${box.width}:${box.height}:force_original_aspect_ratio=decrease:force_divisible_by=2[${scaled}]`,
       );
       // eof_action=pass: nothing once the file ends (a truncated file shows no frozen frame).
-      const enable = timeline(visible, job.segment);
+      const enable = timeline(visible, startMs, job.segment);
       graph.push(`[${base}][${scaled}]overlay=x=${box.x}:y=${box.y}:eof_action=pass${enable ? `:enable='${enable}'` : ''}[${out}]`);
       base = out;
     }
@@ -155,12 +160,14 @@ export function buildComposeCommand(job: ComposeJob): ComposeCommand {
   graph.push(`anullsrc=r=${SAMPLE_RATE}:cl=stereo,atrim=end_sample=${sampleCount},asetpts=PTS+(${chainFirstPts})/(${SAMPLE_RATE}*TB)[abed]`);
   const mixInputs = ['abed'];
   for (const track of job.audio) {
-    const audible = widenAtEdges(unionRanges(track.ranges), job.segment);
+    const audible = widenAtEdges(unionRanges(track.ranges), job.window ?? job.segment);
+    const when = timeline(audible, startMs, chainSpan);
+    // Muting works on whole frames: 5 ms ones put the switch within 5 ms.
+    const gate = when ? `,asetnsamples=n=${SAMPLE_RATE / 200}:p=0,volume=0:enable='not(${when})'` : '';
     for (const file of track.files) {
       if (intersectRanges(intersectRanges([file], audible), [chainSpan]).length === 0) continue;
       const index = addInput(file, chainSpan.startMs - AUDIO_SEEK_PREROLL_MS, false);
       const label = `a${mixInputs.length}`;
-      const gate = audibleCoversChain(audible, chainSpan) ? '' : `,volume=0:enable='not(${timeline(audible, job.segment)})'`;
       graph.push(
         `[${index}:a]asetpts=PTS-${seconds(startMs)}/TB,` +
           // Places the audio at its timestamps: silence before it and in its gaps (Opus DTX), pre-roll dropped.
@@ -232,31 +239,32 @@ export function buildComposeCommand(job: ComposeJob): ComposeCommand {
 }
 
 /**
- * Audible ranges reaching a segment edge are taken to go on past it: a range
- * clipped to the window usually does, and the neighbouring segment's encoder
- * must see the same audio in the lead-in/lead-out for a seamless joint.
+ * Audible ranges reaching a window edge are taken to go on past it: they were
+ * clipped there, and both segments at a joint must encode the same audio in
+ * their lead-in/lead-out for the joint to be seamless. Inside a window the
+ * ranges are exact (a floor change), and so is the muting on both sides.
  */
-function widenAtEdges(ranges: TimeRange[], segment: TimeRange): TimeRange[] {
+function widenAtEdges(ranges: TimeRange[], window: TimeRange): TimeRange[] {
   return ranges.map((range) => ({
-    startMs: range.startMs <= segment.startMs ? -Infinity : range.startMs,
-    endMs: range.endMs >= segment.endMs ? Infinity : range.endMs,
+    startMs: range.startMs <= window.startMs ? -Infinity : range.startMs,
+    endMs: range.endMs >= window.endMs ? Infinity : range.endMs,
   }));
 }
 
-function audibleCoversChain(audible: TimeRange[], chain: TimeRange): boolean {
-  return audible.some((range) => range.startMs <= chain.startMs && range.endMs >= chain.endMs);
-}
-
-/** A timeline expression true inside the ranges, with t in seconds from the segment start. */
-function timeline(ranges: readonly TimeRange[], segment: TimeRange): string {
+/**
+ * A timeline expression, true inside the ranges, for the span `cover`: t is in
+ * seconds from originMs. Empty when the ranges cover the whole span.
+ */
+function timeline(ranges: readonly TimeRange[], originMs: number, cover: TimeRange): string {
   const terms: string[] = [];
   for (const range of ranges) {
-    const from = range.startMs > segment.startMs ? `gte(t,${seconds(range.startMs - segment.startMs)})` : null;
-    const to = range.endMs < segment.endMs ? `lt(t,${seconds(range.endMs - segment.startMs)})` : null;
+    if (range.endMs <= cover.startMs || range.startMs >= cover.endMs) continue;
+    const from = range.startMs > cover.startMs ? `gte(t,${seconds(range.startMs - originMs)})` : null;
+    const to = range.endMs < cover.endMs ? `lt(t,${seconds(range.endMs - originMs)})` : null;
     if (!from && !to) return '';
     terms.push([from, to].filter(Boolean).join('*'));
   }
-  return terms.join('+');
+  return terms.length > 0 ? terms.join('+') : '0';
 }
 
 /** ms as decimal seconds, exactly (ms are integers in practice; µs precision otherwise). */

@@ -45,6 +45,7 @@ export interface AudioPlan {
 }
 
 export interface LayoutPlan {
+  window: TimeRange;
   /** Contiguous, covering the window exactly, in time order. */
   segments: LayoutSegment[];
   audio: AudioPlan[];
@@ -83,7 +84,11 @@ export function planLayout(window: TimeRange, tracks: readonly PlanTrack[], floo
     segments.push({ startMs: points[i]!, endMs: points[i + 1]!, ...layoutAt(points[i]!, video, floorSpans) });
   }
 
-  return { segments: absorbShortSegments(mergeEqualNeighbours(segments), minSegmentMs), audio: planAudio(window, tracks, floorSpans) };
+  return {
+    window: { startMs: window.startMs, endMs: window.endMs },
+    segments: absorbShortSegments(mergeEqualNeighbours(segments), minSegmentMs),
+    audio: planAudio(window, tracks, floorSpans),
+  };
 }
 
 function layoutAt(t: number, video: readonly PlanTrack[], floor: readonly FloorSpan[]): Pick<LayoutSegment, 'main' | 'pips'> {

@@ -65,7 +65,7 @@ async function concatList(segmentPaths: readonly string[]): Promise<string> {
     lines.push(`file '${path.resolve(file).replaceAll("'", "'\\''")}'`);
     const start = starts[i];
     const next = starts[i + 1];
-    if (false && start !== null && start !== undefined && next !== null && next !== undefined) {
+    if (start !== null && start !== undefined && next !== null && next !== undefined) {
       lines.push(`duration ${(((next - start + PTS_WRAP) % PTS_WRAP) / 90_000).toFixed(6)}`);
     }
   });

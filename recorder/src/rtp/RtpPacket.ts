@@ -7,6 +7,8 @@ export interface RtpPacket {
   marker: boolean;
   /** The payload without padding (a view into the datagram, not a copy). */
   payload: Buffer;
+  /** Header extension elements (RFC 8285) by id; empty when the packet has none. */
+  extensions: Map<number, Buffer>;
 }
 
 /**
@@ -22,10 +24,15 @@ export function parseRtpPacket(buffer: Buffer): RtpPacket | null {
   if (second >= 192 && second <= 223) return null;
   const csrcCount = first & 0x0f;
   let offset = 12 + csrcCount * 4;
+  let extensions = NO_EXTENSIONS;
   if (first & 0x10) {
     if (buffer.length < offset + 4) return null;
+    const profile = buffer.readUInt16BE(offset);
     const words = buffer.readUInt16BE(offset + 2);
-    offset += 4 + words * 4;
+    const end = offset + 4 + words * 4;
+    if (end > buffer.length) return null;
+    extensions = parseExtensions(profile, buffer.subarray(offset + 4, end));
+    offset = end;
   }
   let end = buffer.length;
   if (first & 0x20) {
@@ -41,5 +48,39 @@ export function parseRtpPacket(buffer: Buffer): RtpPacket | null {
     timestamp: buffer.readUInt32BE(4),
     ssrc: buffer.readUInt32BE(8),
     payload: buffer.subarray(offset, end),
+    extensions,
   };
+}
+
+const NO_EXTENSIONS: Map<number, Buffer> = new Map();
+
+/** One-byte (0xBEDE) and two-byte (0x100x) header extension elements; malformed tails are ignored. */
+function parseExtensions(profile: number, data: Buffer): Map<number, Buffer> {
+  const elements = new Map<number, Buffer>();
+  const oneByte = profile === 0xbede;
+  if (!oneByte && (profile & 0xfff0) !== 0x1000) return elements;
+  for (let offset = 0; offset < data.length; ) {
+    const head = data[offset]!;
+    if (head === 0) {
+      offset++; // padding
+      continue;
+    }
+    let id: number;
+    let length: number;
+    if (oneByte) {
+      id = head >> 4;
+      length = (head & 0x0f) + 1;
+      if (id === 15) break;
+      offset += 1;
+    } else {
+      if (offset + 1 >= data.length) break;
+      id = head;
+      length = data[offset + 1]!;
+      offset += 2;
+    }
+    if (offset + length > data.length) break;
+    elements.set(id, data.subarray(offset, offset + length));
+    offset += length;
+  }
+  return elements;
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { stat, truncate } from 'node:fs/promises';
+import { stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CaptureFile } from '../../src/compose/filterGraph.js';
 
@@ -32,6 +32,19 @@ export async function makeVideoCapture(dir: string, name: string, source: string
     ...['-output_ts_offset', String(startMs / 1000), '-f', 'webm', file],
   ]);
   return { path: file, startMs, endMs: startMs + durationMs };
+}
+
+/**
+ * A VP8 capture file whose picture size changes mid-file, as when the SFU
+ * switches simulcast layers: each source in turn for `partMs`, from startMs.
+ */
+export async function makeSwitchingVideoCapture(dir: string, name: string, sources: readonly string[], startMs: number, partMs: number): Promise<CaptureFile> {
+  const parts = await Promise.all(sources.map((source, i) => makeVideoCapture(dir, `${name}.part${i}.webm`, source, 0, partMs)));
+  const list = path.join(dir, `${name}.ffconcat`);
+  await writeFile(list, `ffconcat version 1.0\n${parts.map((part) => `file '${part.path}'`).join('\n')}\n`);
+  const file = path.join(dir, name);
+  await run(FFMPEG, ['-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-output_ts_offset', String(startMs / 1000), '-f', 'webm', file]);
+  return { path: file, startMs, endMs: startMs + sources.length * partMs };
 }
 
 /**
