@@ -72,6 +72,8 @@ export interface ClientEvents {
   removed: NotificationMap['removed'];
   /** Final for this client: the teacher or an administrator ended the lesson. */
   lessonEnded: NotificationMap['lessonEnded'];
+  /** The lesson started or stopped being recorded: show a "recording" indicator while `recording` is true. */
+  recordingChanged: NotificationMap['recordingChanged'];
   /** Something failed that the client could not hide (a track it could not receive, a refused publish, a join timeout). */
   error: ErrorBody;
 }
@@ -149,6 +151,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   #endingLesson = false;
   /** The lesson has ended (closing waits for the answer to our own endLesson). */
   #lessonOver = false;
+  /** The lesson is being recorded (from the join answer and recordingChanged notifications). */
+  #recording = false;
+  /** recordingChanged notifications seen: one arriving while a join is answered wins over the answer. */
+  #recordingNotices = 0;
   /** Bumped by every setup attempt; a superseded attempt stops at its next step. */
   #attempt = 0;
   #closed = false;
@@ -186,6 +192,11 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   get lesson(): LessonView | null {
     return this.#joinInfo?.lesson ?? null;
+  }
+
+  /** Whether the lesson is being recorded now (see the `recordingChanged` event). */
+  get recording(): boolean {
+    return this.#recording;
   }
 
   /** Everyone else in the lesson (connected or not), with names: for tiles and rosters. */
@@ -456,6 +467,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     this.#device = device;
     // Producers announced from here until the recv transport exists are queued, not lost.
     this.#pendingProducers = new Map();
+    const recordingNotices = this.#recordingNotices;
     const state =
       mode === 'join'
         ? await this.#signaling.request('join', { rtpCapabilities: device.rtpCapabilities as never })
@@ -485,6 +497,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     }
     this.#setState('connected');
     if (state.activeSpeaker) this.emit('activeSpeaker', { participantId: state.activeSpeaker });
+    // A recordingChanged that overtook the answer (sent after its snapshot) is newer than the answer.
+    if (this.#recordingNotices === recordingNotices) this.#setRecording(state.recording);
     return state;
   }
 
@@ -727,6 +741,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       case 'mediaReset':
         void this.#rejoin('media-reset');
         break;
+      case 'recordingChanged':
+        this.#recordingNotices++;
+        this.#setRecording((notification.data as NotificationMap['recordingChanged']).recording);
+        break;
       case 'removed':
         this.emit('removed', notification.data as NotificationMap['removed']);
         this.#close('removed');
@@ -739,6 +757,12 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       default:
         break;
     }
+  }
+
+  #setRecording(recording: boolean): void {
+    if (recording === this.#recording) return;
+    this.#recording = recording;
+    this.emit('recordingChanged', { recording });
   }
 
   /** A producer was paused or resumed by the server: our own ones are mirrored locally, others' are reported. */

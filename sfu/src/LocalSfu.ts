@@ -256,9 +256,12 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     let consumer: types.Consumer;
     try {
       await transport.connect({ ip: request.destination.ip, port: request.destination.port });
-      consumer = await this.#whileOpen(producer, 'producer', () => transport.consume({ producerId: producer.id, rtpCapabilities, paused: false }));
+      // Paused until the best layer is chosen: the first layer forwarded is then the one kept, and its
+      // RTP clock (the sender reports' reference for lip sync) never changes under the receiver.
+      consumer = await this.#whileOpen(producer, 'producer', () => transport.consume({ producerId: producer.id, rtpCapabilities, paused: true }));
       // Record the best layer: mediasoup clamps the wish to what the producer actually sends.
       if (consumer.type === 'simulcast' || consumer.type === 'svc') await consumer.setPreferredLayers({ spatialLayer: 15, temporalLayer: 15 });
+      await consumer.resume();
     } catch (error) {
       transport.close();
       throw error;

@@ -149,6 +149,8 @@ export class LessonState {
     });
     client.on('removed', ({ reason }) => this.end('removed', reason));
     client.on('lessonEnded', ({ reason }) => this.end('ended', reason));
+    // Everyone sees while the lesson records (the SDK reports it from the join answer and on every change).
+    client.on('recordingChanged', ({ recording }) => setRecording(recording));
   }
 
   /** Takes in what join() answered. */

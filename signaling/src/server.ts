@@ -20,6 +20,10 @@ import { LocalLessonEventBus } from './events/LocalLessonEventBus.js';
 import type { LessonEventBus } from '@classbridge/protocol';
 import { WebhookDispatcher } from './webhooks/WebhookDispatcher.js';
 import { startRecorder } from './recordings/startRecorder.js';
+import { ReplayTokens } from './recordings/ReplayTokens.js';
+
+/** Replay links when recording is off (only older recordings could be opened with them). */
+const DEFAULT_REPLAY_TTL_SECONDS = 7 * 24 * 3600;
 import type { Recorder } from '@classbridge/recorder';
 
 export interface RunningServer {
@@ -129,8 +133,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     events,
     webhookLog: webhooks?.deliveries,
     recordings: recorder,
-    tokens,
-    replayTokenMaxTtlSeconds: config.recording?.replayTokenMaxTtlSeconds ?? 0,
+    replayTokens: new ReplayTokens(config.tokenSecret, config.recording?.replayTokenMaxTtlSeconds ?? DEFAULT_REPLAY_TTL_SECONDS),
   });
   // Express first, socket.io second: engine.io then takes /socket.io/ requests before express sees them.
   // The other way round both answer the same request, and the second answer throws (ERR_HTTP_HEADERS_SENT).

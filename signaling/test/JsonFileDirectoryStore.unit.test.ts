@@ -16,6 +16,7 @@ const lessonInput = {
   remoteClassroomIds: ['qh-shangling-g4'],
   scheduledStart: '2026-11-23T08:00:00.000Z',
   durationMinutes: 40,
+  recording: true,
 };
 
 /** The demo district as the store keeps it (defaults filled in). */

@@ -13,6 +13,7 @@ const lesson: Lesson = {
   id: 'L1', title: 'Music', subject: '', teacherId: null, mainClassroomId: 'main', remoteClassroomIds: ['a', 'b'],
   scheduledStart: '2026-11-23T08:00:00.000Z', durationMinutes: 40, status: 'scheduled', startedAt: null, endedAt: null, createdAt: '2026-11-23T07:00:00.000Z',
   removedParticipantIds: [],
+  recording: true,
 };
 
 class RecordingChannel implements LessonChannel {

@@ -29,6 +29,7 @@ const EVENT_NAMES = [
   'localSourceChanged',
   'removed',
   'lessonEnded',
+  'recordingChanged',
   'error',
 ];
 

@@ -1,6 +1,16 @@
 import type { SenderClock } from './SenderClock.js';
 
 const RTP_WRAP = 2 ** 32;
+/** Weight of a new sender report against the mapping so far (reports come about once a second). */
+const REPORT_SMOOTHING = 0.05;
+
+/** A difference of 32-bit RTP timestamps, as the shorter way round. */
+function wrapTicks(ticks: number): number {
+  let result = ticks % RTP_WRAP;
+  if (result > RTP_WRAP / 2) result -= RTP_WRAP;
+  if (result < -RTP_WRAP / 2) result += RTP_WRAP;
+  return result;
+}
 
 /**
  * Places a track's RTP timestamps on the recording timeline (ms from its zero).
@@ -38,6 +48,18 @@ export class RtpClock {
 
   /** A sender report of one of the producer's streams: the sender's wall clock (Unix ms) at an RTP timestamp. */
   observeSenderReport(ssrc: number, ntpMs: number, rtpTimestamp: number): void {
+    const previous = this.#reports.get(ssrc);
+    if (previous) {
+      // Reports jitter by several ms (a sender computes them from its last frame), which would move
+      // media by as much from one report to the next. The mapping only drifts slowly (sample clock
+      // against wall clock), so it is smoothed; a jump of more than half a second is a new stream.
+      const predicted = previous.ntpMs + (wrapTicks(rtpTimestamp - previous.rtpTimestamp) * 1000) / this.#clockRate;
+      const error = ntpMs - predicted;
+      if (Math.abs(error) < 500) {
+        this.#reports.set(ssrc, { ntpMs: predicted + error * REPORT_SMOOTHING, rtpTimestamp });
+        return;
+      }
+    }
     this.#reports.set(ssrc, { ntpMs, rtpTimestamp });
   }
 
@@ -60,9 +82,7 @@ export class RtpClock {
   #captureTime(extendedTimestamp: number, arrivalMs: number): number | null {
     let best: number | null = null;
     for (const report of this.#reports.values()) {
-      let ticks = (extendedTimestamp % RTP_WRAP) - report.rtpTimestamp;
-      if (ticks > RTP_WRAP / 2) ticks -= RTP_WRAP;
-      if (ticks < -RTP_WRAP / 2) ticks += RTP_WRAP;
+      const ticks = wrapTicks((extendedTimestamp % RTP_WRAP) - report.rtpTimestamp);
       const captureMs = report.ntpMs + (ticks * 1000) / this.#clockRate;
       if (best === null || Math.abs(arrivalMs - captureMs) < Math.abs(arrivalMs - best)) best = captureMs;
     }

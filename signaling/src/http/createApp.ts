@@ -22,6 +22,10 @@ import { sdkAssets } from './sdkAssets.js';
 import type { TokenIssuer } from './TokenIssuer.js';
 import { webhookRoutes } from './webhookRoutes.js';
 import type { DeliveryLog } from '../webhooks/DeliveryLog.js';
+import type { Recorder } from '@classbridge/recorder';
+import type { ReplayTokens } from '../recordings/ReplayTokens.js';
+import { recordingRoutes } from './recordingRoutes.js';
+import { replayRoutes } from './replayRoutes.js';
 
 export interface AppOptions {
   adminApiKey: string;
@@ -43,6 +47,9 @@ export interface AppOptions {
   events: LessonEventBus;
   /** The webhook delivery log; undefined when webhooks are off. */
   webhookLog?: DeliveryLog | undefined;
+  /** The lesson recorder; undefined when recording is off. */
+  recordings: Recorder | undefined;
+  replayTokens: ReplayTokens;
 }
 
 const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
@@ -75,11 +82,17 @@ export function createApp(options: AppOptions): Express {
     res.json(openapi);
   });
   const perAddress = restBudget(options);
-  app.use('/api', perAddress, restApi({ ...options, webhookRoutes: webhookRoutes(options.webhookLog) }));
+  const { replayTokens } = options;
+  app.use(
+    '/api',
+    perAddress,
+    restApi({ ...options, webhookRoutes: webhookRoutes(options.webhookLog), recordingRoutes: recordingRoutes({ recordings: options.recordings, store: options.store, replayTokens }) }),
+  );
+  app.use('/replay', perAddress, replayRoutes(options.recordings, replayTokens));
   // The SDK is for third-party apps too, so it is served in every mode.
   app.use('/sdk', allowOrigins(options.corsOrigins), sdkAssets(sdkBundleDir(), logger));
   if (options.demo) {
-    app.use('/demo', perAddress, demoRoutes(options.store, options.issuer));
+    app.use('/demo', perAddress, demoRoutes(options.store, options.issuer, options.recordings, replayTokens));
     app.use(express.static(publicDir));
     app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   }

@@ -5,6 +5,9 @@ import { displayTextSchema, roles } from '@classbridge/protocol';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { TokenIssuer } from './TokenIssuer.js';
 import { validate } from './restApi.js';
+import type { Recorder } from '@classbridge/recorder';
+import type { ReplayTokens } from '../recordings/ReplayTokens.js';
+import { recordingSummary } from './recordingRoutes.js';
 
 const seatSchema = z
   .object({
@@ -18,8 +21,15 @@ const seatSchema = z
  * DEMO=1 only: lets the demo pages pick a seat without an admin key. It mints
  * tokens for anyone, so it is never mounted outside demo mode.
  */
-export function demoRoutes(store: DirectoryStore, issuer: TokenIssuer): Router {
+export function demoRoutes(store: DirectoryStore, issuer: TokenIssuer, recordings: Recorder | undefined, replayTokens: ReplayTokens): Router {
   const router = express.Router();
+  // Every recording with a fresh replay link per lesson, so the demo replay page needs no admin key.
+  router.get('/recordings', async (_req, res) => {
+    const manifests = recordings ? await recordings.list() : [];
+    const links = new Map<string, string>();
+    for (const manifest of manifests) if (!links.has(manifest.lessonId)) links.set(manifest.lessonId, replayTokens.mint(manifest.lessonId, 4 * 3600).token);
+    res.json({ recordings: manifests.map((manifest) => ({ ...recordingSummary(manifest), token: links.get(manifest.lessonId) })) });
+  });
   router.get('/lessons', async (_req, res) => {
     const directory = await store.snapshot();
     const classroomName = new Map(directory.classrooms.map((c) => [c.id, c.name]));

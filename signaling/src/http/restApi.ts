@@ -23,12 +23,15 @@ export interface RestApiOptions {
   events: LessonEventBus;
   /** Mounted at /webhooks, behind the same key check. */
   webhookRoutes: Router;
+  /** /recordings and /lessons/:id/replay-tokens, behind the same key check. */
+  recordingRoutes: Router;
 }
 
 /** The admin REST API under /api (described in openapi.ts). */
-export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons, events, webhookRoutes }: RestApiOptions): Router {
+export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons, events, webhookRoutes, recordingRoutes }: RestApiOptions): Router {
   const router = express.Router();
   router.use(requireApiKey(adminApiKey, budgets, trustProxyHops));
+  router.use(recordingRoutes);
 
   router.get('/directory', async (_req, res) => {
     const { lessons: _lessons, ...directory } = await store.snapshot();
