@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,5 +88,32 @@ describe('LiveWebmWriter with real ffmpeg', () => {
     expect(probed.packets).toBe(150);
     expect(probed.startS).toBeCloseTo(5, 1);
     expect(await scanWebm(file)).toMatchObject({ kind: 'audio', codec: 'opus', frames: 150, firstMs: 5_000, lastMs: 8_980 });
+  });
+
+  it('on a full disk: stops, says so (ENOSPC), and what it wrote stays readable', async () => {
+    // A 64 KiB tmpfs is a disk that fills up for real (the tests run as root, like the set-up).
+    const mountPoint = path.join(dir, 'tiny');
+    await fs.mkdir(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint]);
+    try {
+      const file = path.join(mountPoint, 'mic.webm');
+      const writer = await LiveWebmWriter.open(file, { kind: 'audio', codec: 'opus' });
+      const errors: Error[] = [];
+      writer.onError = (error) => errors.push(error);
+      const packet = Buffer.alloc(200, 0x55);
+      packet[0] = 0xf8;
+      for (let ms = 0; ms < 20_000; ms += 20) {
+        writer.addFrame(ms, packet, true);
+        if (ms % 1000 === 0) await writer.flush();
+      }
+      await writer.close();
+      expect(errors.map((error) => (error as NodeJS.ErrnoException).code)).toEqual(['ENOSPC']);
+      expect(writer.failure).not.toBeNull();
+      const scan = await scanWebm(file);
+      expect(scan.frames).toBeGreaterThan(100);
+      expect(scan.lastMs).toBeLessThan(20_000);
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
   });
 });

@@ -54,6 +54,15 @@ export interface AppOptions {
 
 const publicDir = fileURLToPath(new URL('../../public', import.meta.url));
 
+/** The replay page and what it loads, served outside demo mode too. */
+const REPLAY_PAGE_FILES = ['replay.html', 'replay.js', 'i18n.js', 'demo.css'];
+
+/** hls.js (light build) for browsers without native HLS: Chromium and Firefox. */
+function hlsScript(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('hls.js/package.json')), 'dist', 'hls.light.min.js');
+}
+
 /** The browser SDK bundle that client-sdk's build writes. */
 function sdkBundleDir(): string {
   const require = createRequire(import.meta.url);
@@ -89,6 +98,9 @@ export function createApp(options: AppOptions): Express {
     restApi({ ...options, webhookRoutes: webhookRoutes(options.webhookLog), recordingRoutes: recordingRoutes({ recordings: options.recordings, store: options.store, replayTokens }) }),
   );
   app.use('/replay', perAddress, replayRoutes(options.recordings, replayTokens));
+  // The replay page works in every mode: schools hand out replay links (/replay.html#token=…).
+  for (const name of REPLAY_PAGE_FILES) app.get(`/${name}`, (_req, res) => res.sendFile(path.join(publicDir, name)));
+  app.get('/vendor/hls.light.min.js', (_req, res) => res.sendFile(hlsScript()));
   // The SDK is for third-party apps too, so it is served in every mode.
   app.use('/sdk', allowOrigins(options.corsOrigins), sdkAssets(sdkBundleDir(), logger));
   if (options.demo) {

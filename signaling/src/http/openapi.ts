@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorCode } from '@classbridge/protocol';
 import { createLessonSchema, lessonSchema, classroomSchema, districtSchema, schoolSchema, teacherSchema } from '../domain/schemas.js';
 import { mintTokenSchema } from './schemas.js';
+import { replayTokenRequestSchema } from './recordingRoutes.js';
 import { deliveryRecordSchema, deliveryStates, webhookPayloadSchema } from '../webhooks/schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({
@@ -32,6 +33,8 @@ const errorResponse = {
 };
 
 const lessonId = { name: 'lessonId', in: 'path', required: true, schema: { type: 'string' } };
+const recordingId = { name: 'recordingId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' } };
+const replayToken = { name: 'token', in: 'path', required: true, schema: { type: 'string' }, description: 'A replay token from POST /api/lessons/{lessonId}/replay-tokens' };
 const rateLimited = { ...errorResponse, description: 'RATE_LIMITED: too many requests, or too many wrong API keys, from this address; see Retry-After' };
 const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse, '409': errorResponse, '429': rateLimited };
 const lessonResponse = { '200': { description: 'The lesson', content: json(lessonSchema) }, ...errors };
@@ -100,6 +103,52 @@ export function openApiDocument(): Record<string, unknown> {
             ...errors,
             '403': errorResponse,
           },
+        },
+      },
+      '/api/recordings': {
+        get: {
+          summary: 'Recordings, newest first ({ recording: "off", recordings: [] } when RECORDING=off or ffmpeg is missing)',
+          parameters: [{ name: 'lessonId', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'Recording summaries (state recording | processing | ready | failed)' }, ...errors },
+        },
+      },
+      '/api/recordings/{recordingId}': {
+        get: {
+          summary: 'A recording: its manifest (tracks, time ranges, floor timeline, files, state) and progress { composedSeconds, durationSeconds }',
+          parameters: [recordingId],
+          responses: { '200': { description: 'Manifest and progress' }, ...errors },
+        },
+        delete: { summary: 'Delete a recording and every file of it (409 while it records)', parameters: [recordingId], responses: { '204': { description: 'Deleted' }, ...errors } },
+      },
+      '/api/recordings/{recordingId}/files/{name}': {
+        get: {
+          summary: 'A replay file for operators (index.m3u8, seg-NNNNN.ts, lesson.mp4, thumbnail.jpg, captions.vtt); Range requests; ?download=1 for an attachment',
+          parameters: [recordingId, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The file' }, '206': { description: 'A byte range' }, '416': { description: 'Range not satisfiable' }, ...errors },
+        },
+      },
+      '/api/lessons/{lessonId}/replay-tokens': {
+        post: {
+          summary: 'Mint a replay link for one lesson: a signed token that expires (at most REPLAY_TOKEN_MAX_TTL_SECONDS)',
+          parameters: [lessonId],
+          requestBody: { required: false, content: json(replayTokenRequestSchema, 'input') },
+          responses: { '201': { description: 'Token', content: json(z.object({ token: z.string(), expiresAt: z.string(), url: z.string() })) }, ...errors },
+        },
+      },
+      '/replay/{token}/recordings': {
+        get: {
+          security: [],
+          summary: 'Viewers: the ready recordings of the lesson a replay token opens (401 invalid, TOKEN_EXPIRED expired)',
+          parameters: [replayToken],
+          responses: { '200': { description: 'Lesson and recordings' }, '401': errorResponse },
+        },
+      },
+      '/replay/{token}/{recordingId}/{file}': {
+        get: {
+          security: [],
+          summary: 'Viewers: a replay file (HLS playlist and segments, MP4, thumbnail, captions); Range requests; another lesson\'s recording answers 404',
+          parameters: [replayToken, recordingId, { name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The file' }, '206': { description: 'A byte range' }, '401': errorResponse, '404': errorResponse },
         },
       },
       '/api/webhooks/deliveries': {
