@@ -10,6 +10,7 @@
  *
  *   npm run bench:recording -- --seconds 300
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,7 +147,7 @@ try {
   servers.pop();
 
   // 2. The recorded lesson.
-  const on = await startServerProcess({ DEMO: '1' });
+  const on = await startServerProcess({ DEMO: '1', RECORDING: 'on' });
   servers.push(on);
   progress(`recorded lesson, ${lessonSeconds} s`);
   const lesson = await teach(on, browsers, 'Recording benchmark');
@@ -166,12 +167,19 @@ try {
   progress(`replay ${manifest.state} ${readyAfterEndSeconds.toFixed(1)} s after the end; analysing`);
   const composed = await metric(on, 'classbridge_recording_composed_seconds_total');
   const spent = await metric(on, 'classbridge_recording_processing_seconds_total');
-  const replay = await analyzeMedia(ffmpeg, path.join(on.dataDir, 'recordings', manifest.recordingId, 'lesson.mp4'), { pattern: teacherMedia.events });
+  const recordingDir = path.join(on.dataDir, 'recordings', manifest.recordingId);
+  const replay = await analyzeMedia(ffmpeg, path.join(recordingDir, 'lesson.mp4'), { pattern: teacherMedia.events });
+  // The same relation in the teacher's capture files (first window, on their common timeline):
+  // the replay minus this is what composition adds; this itself is the sender's (see README).
+  const teacherTracks = (manifest.tracks as Array<{ participantId: string; files: Array<{ name: string }> }>).filter((track) => track.participantId === 'teacher');
+  const captured = path.join(mediaDir, 'captured.mkv');
+  execFileSync(ffmpeg, ['-v', 'error', '-y', '-copyts', ...teacherTracks.flatMap((track) => ['-i', path.join(recordingDir, track.files[0]!.name)]), '-map', '0', '-map', '1', '-c', 'copy', captured]);
+  const capture = await analyzeMedia(ffmpeg, captured, { pattern: teacherMedia.events });
   await on.stop();
   servers.pop();
 
   // 3. Crash loss: SIGKILL of the whole server mid-lesson, then a restart on the same data.
-  const crashing = await startServerProcess({ DEMO: '1' });
+  const crashing = await startServerProcess({ DEMO: '1', RECORDING: 'on' });
   servers.push(crashing);
   progress(`crash lesson: SIGKILL after ${crashSeconds} s`);
   const crashLesson = await teach(crashing, browsers, 'Crash benchmark');
@@ -179,7 +187,7 @@ try {
   process.kill(crashing.pid, 'SIGKILL');
   const killedAfter = (Date.now() - crashLesson.startedAt) / 1000;
   await close(crashLesson);
-  const restarted = await startServerProcess({ DEMO: '1', DATA_DIR: crashing.dataDir, ADMIN_API_KEY: crashing.adminKey, TOKEN_SECRET: crashing.tokenSecret });
+  const restarted = await startServerProcess({ DEMO: '1', RECORDING: 'on', DATA_DIR: crashing.dataDir, ADMIN_API_KEY: crashing.adminKey, TOKEN_SECRET: crashing.tokenSecret });
   servers.push(restarted);
   const recovered = await waitReady(restarted, crashLesson.lessonId, 120_000);
   const crashReplay = await analyzeMedia(ffmpeg, path.join(restarted.dataDir, 'recordings', recovered.recordingId, 'lesson.mp4'));
@@ -195,7 +203,14 @@ try {
           mp4Seconds: Math.round(replay.durationS * 100) / 100,
           segments: manifest.segments.length,
         },
-        avOffsetMs: { median: round(replay.medianOffsetMs), maxAbs: round(replay.maxAbsOffsetMs), pairs: replay.syncOffsetsMs.length },
+        avOffsetMs: {
+          median: round(replay.medianOffsetMs),
+          maxAbs: round(replay.maxAbsOffsetMs),
+          spread: round(Math.max(...replay.syncOffsetsMs) - Math.min(...replay.syncOffsetsMs)),
+          pairs: replay.syncOffsetsMs.length,
+          asCapturedMedian: round(capture.medianOffsetMs),
+          addedByComposition: round(replay.medianOffsetMs - capture.medianOffsetMs),
+        },
         readyAfterEndSeconds: Math.round(readyAfterEndSeconds * 10) / 10,
         serverCpuPercentOfOneCore: { recordingOn: round(recordingCpuPercent), recordingOff: round(baselineCpuPercent), recorder: round(recordingCpuPercent - baselineCpuPercent) },
         processingSpeedTimesRealTime: spent > 0 ? round(composed / spent) : null,

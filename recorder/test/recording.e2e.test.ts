@@ -55,6 +55,7 @@ describe('lesson recording (real Chromium, mediasoup, ffmpeg)', () => {
     const dataDir = previous?.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-rec-')));
     const server = await startServerProcess({
       DEMO: '1',
+      RECORDING: 'on',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       ...(previous ? { ADMIN_API_KEY: previous.adminKey, TOKEN_SECRET: previous.tokenSecret } : {}),

@@ -64,7 +64,7 @@ function rawGet(url: string, rawPath: string, headers: Record<string, string> = 
 describe('recordings over REST and replay links', () => {
   let server: LocalServer;
   beforeEach(async () => {
-    server = await startLocalServer();
+    server = await startLocalServer({ RECORDING: 'on' });
     await handMadeRecording(server.dataDir);
   });
   afterEach(async () => {

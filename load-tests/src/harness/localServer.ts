@@ -51,6 +51,8 @@ export async function startLocalServer(env: Record<string, string> = {}, options
       TOKEN_SECRET: 'test-token-secret-0123456789-0123456789',
       DATA_DIR: dir,
       LOG_LEVEL: process.env['CLASSBRIDGE_TEST_LOG_LEVEL'] ?? 'silent',
+      // Recording composes with ffmpeg in the background: only the tests about it turn it on.
+      RECORDING: 'off',
       ...env,
     },
     os.availableParallelism(),
