@@ -10,7 +10,6 @@
  *
  *   npm run bench:recording -- --seconds 300
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -169,12 +168,6 @@ try {
   const spent = await metric(on, 'classbridge_recording_processing_seconds_total');
   const recordingDir = path.join(on.dataDir, 'recordings', manifest.recordingId);
   const replay = await analyzeMedia(ffmpeg, path.join(recordingDir, 'lesson.mp4'), { pattern: teacherMedia.events });
-  // The same relation in the teacher's capture files (first window, on their common timeline):
-  // the replay minus this is what composition adds; this itself is the sender's (see README).
-  const teacherTracks = (manifest.tracks as Array<{ participantId: string; files: Array<{ name: string }> }>).filter((track) => track.participantId === 'teacher');
-  const captured = path.join(mediaDir, 'captured.mkv');
-  execFileSync(ffmpeg, ['-v', 'error', '-y', '-copyts', ...teacherTracks.flatMap((track) => ['-i', path.join(recordingDir, track.files[0]!.name)]), '-map', '0', '-map', '1', '-c', 'copy', captured]);
-  const capture = await analyzeMedia(ffmpeg, captured, { pattern: teacherMedia.events });
   await on.stop();
   servers.pop();
 
@@ -208,8 +201,6 @@ try {
           maxAbs: round(replay.maxAbsOffsetMs),
           spread: round(Math.max(...replay.syncOffsetsMs) - Math.min(...replay.syncOffsetsMs)),
           pairs: replay.syncOffsetsMs.length,
-          asCapturedMedian: round(capture.medianOffsetMs),
-          addedByComposition: round(replay.medianOffsetMs - capture.medianOffsetMs),
         },
         readyAfterEndSeconds: Math.round(readyAfterEndSeconds * 10) / 10,
         serverCpuPercentOfOneCore: { recordingOn: round(recordingCpuPercent), recordingOff: round(baselineCpuPercent), recorder: round(recordingCpuPercent - baselineCpuPercent) },

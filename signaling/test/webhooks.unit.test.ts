@@ -112,8 +112,8 @@ describe('signatures', () => {
 });
 
 describe('webhook events', () => {
-  it('are the five lesson events platforms need by default', () => {
-    expect(webhookEventTypes).toEqual(['lesson.started', 'lesson.ended', 'participant.joined', 'participant.left', 'floor.changed']);
+  it('are the lesson events platforms need, and recording.ready, by default', () => {
+    expect(webhookEventTypes).toEqual(['lesson.started', 'lesson.ended', 'participant.joined', 'participant.left', 'floor.changed', 'recording.ready']);
   });
 
   it('carry what the lesson event says besides its envelope', () => {
