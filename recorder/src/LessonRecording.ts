@@ -208,8 +208,8 @@ export class LessonRecording extends TypedEmitter<RecordingEvents> {
     this.#nextBoundary++;
     const rotateIn = Math.max(0, boundaryMs - ROTATE_LEAD_MS - this.now());
     const composeIn = Math.max(0, boundaryMs + SETTLE_MS - this.now());
-    this.#timers = this.#timers.filter((timer) => timer.hasRef());
-    this.#timers.push(
+    // The previous boundary's timers have fired (the last of them is what calls this).
+    this.#timers = [
       setTimeout(() => {
         for (const capture of this.#captures.values()) void capture.rotate(boundaryMs);
       }, rotateIn),
@@ -217,7 +217,7 @@ export class LessonRecording extends TypedEmitter<RecordingEvents> {
         this.#scheduleBoundary();
         void this.#composeUntil(boundaryMs, false);
       }, composeIn),
-    );
+    ];
   }
 
   /** Composes the windows up to `untilMs` in order (one chain per recording). */
