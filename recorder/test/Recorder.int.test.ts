@@ -89,17 +89,16 @@ describe('Recorder (real SFU, storage and ffmpeg)', () => {
     const recorder = await startRecorder(events);
     events.publish({ type: 'lesson.started', lessonId: 'lesson-b' });
     await waitUntil(() => recorder.isRecording('lesson-b'));
-    // Windows are 2 s: by 5 s two are composed already.
-    await sleep(5200);
-    const during = (await recorder.list({ lessonId: 'lesson-b' }))[0]!;
-    expect(during.segments.length).toBeGreaterThanOrEqual(2);
+    // Windows are 2 s: two are composed while the lesson still runs.
+    await waitUntil(async () => ((await recorder.list({ lessonId: 'lesson-b' }))[0]?.segments.length ?? 0) >= 2, 20_000);
+    expect(recorder.isRecording('lesson-b')).toBe(true);
     const ended = Date.now();
     events.publish({ type: 'lesson.ended', lessonId: 'lesson-b', reason: 'ended-by-teacher' });
     expect(recorder.isRecording('lesson-b')).toBe(false);
     const manifest = await waitForState(recorder, 'lesson-b', 'ready');
     expect(Date.now() - ended).toBeLessThan(10_000);
-    expect(manifest.durationMs).toBeGreaterThan(5000);
-    expect(manifest.durationMs).toBeLessThan(6500);
+    expect(manifest.durationMs).toBeGreaterThan(4000);
+    expect(Math.abs(manifest.durationMs! - (ended - Date.parse(manifest.startedAt)))).toBeLessThan(500);
     expect(manifest.segments.at(-1)!.endMs).toBe(manifest.durationMs);
     expect(manifest.replay).toMatchObject({ playlist: 'index.m3u8', mp4: 'lesson.mp4', thumbnail: 'thumbnail.jpg' });
     const playlist = (await storage.read(manifest.recordingId, 'index.m3u8')).toString();
