@@ -367,6 +367,8 @@ describe('abuse matrix: budgets per address', () => {
   });
 
   it('bad-token storms are throttled per address, with a retry time; other addresses are unaffected', async () => {
+    // Minted first: after the storm the budget refills one attempt per 0.5 s, so the check must follow at once.
+    const valid = await server.mintToken('demo-music-g4', { role: 'observer' });
     const started = Date.now();
     const attempts = await Promise.all(Array.from({ length: 300 }, () => refusalAt(server.url, { token: 'not-a-token' }, from('198.51.100.9'))));
     // The default budget: 100 at once, refilled at 2 per second while the storm lasts.
@@ -374,7 +376,6 @@ describe('abuse matrix: budgets per address', () => {
     expect(attempts.filter((code) => code === ErrorCode.Unauthorized).length).toBeLessThanOrEqual(100 + refill);
     expect(attempts.filter((code) => code === ErrorCode.RateLimited).length).toBeGreaterThanOrEqual(190);
     // While throttled, even a valid token from that address waits…
-    const valid = await server.mintToken('demo-music-g4', { role: 'observer' });
     expect(await refusalAt(server.url, { token: valid }, from('198.51.100.9'))).toBe(ErrorCode.RateLimited);
     // …but not from another address.
     expect(await refusalAt(server.url, { token: valid }, from('198.51.100.10'))).toBe('ACCEPTED');
