@@ -155,6 +155,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   #recording = false;
   /** recordingChanged notifications seen: one arriving while a join is answered wins over the answer. */
   #recordingNotices = 0;
+  /** activeSpeaker notifications seen: one arriving while a join is answered is newer than the answer. */
+  #speakerNotices = 0;
   /** Bumped by every setup attempt; a superseded attempt stops at its next step. */
   #attempt = 0;
   #closed = false;
@@ -468,6 +470,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     // Producers announced from here until the recv transport exists are queued, not lost.
     this.#pendingProducers = new Map();
     const recordingNotices = this.#recordingNotices;
+    const speakerNotices = this.#speakerNotices;
     const state =
       mode === 'join'
         ? await this.#signaling.request('join', { rtpCapabilities: device.rtpCapabilities as never })
@@ -496,7 +499,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       }
     }
     this.#setState('connected');
-    if (state.activeSpeaker) this.emit('activeSpeaker', { participantId: state.activeSpeaker });
+    if (state.activeSpeaker && this.#speakerNotices === speakerNotices) this.emit('activeSpeaker', { participantId: state.activeSpeaker });
     // A recordingChanged that overtook the answer (sent after its snapshot) is newer than the answer.
     if (this.#recordingNotices === recordingNotices) this.#setRecording(state.recording);
     return state;
@@ -727,6 +730,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         break;
       }
       case 'activeSpeaker':
+        this.#speakerNotices++;
         this.emit('activeSpeaker', notification.data as NotificationMap['activeSpeaker']);
         break;
       case 'audioLevels':

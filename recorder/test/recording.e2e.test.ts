@@ -157,8 +157,11 @@ describe('lesson recording (real Chromium, mediasoup, ffmpeg)', () => {
     // of RtpClock), and the relation holds through the lesson: no drift, no jumps at segment joins beyond
     // the fake devices' own jitter. The absolute figure is the sender's: Chromium's fake camera and
     // microphone are already 50-70 ms apart before WebRTC, and its send path adds more (README, benchmark).
+    // Under CPU contention (CI on 2 cores) the fake camera's capture thread lags and the sender's own
+    // relation shifts by up to ~90 ms mid-run (seen: 243 → 156 ms); a recorder that drifted or jumped at
+    // segment joins would move far more (a lost segment offset is ≥ 1 s, a clock mapping error grows per second).
     expect(Math.abs(mp4.medianOffsetMs)).toBeLessThan(300);
-    expect(spread(mp4.syncOffsetsMs.slice(2))).toBeLessThan(80);
+    expect(spread(mp4.syncOffsetsMs.slice(2))).toBeLessThan(120);
 
     // The classroom's tone is in the mix only while it held the floor (a second of margin at each change).
     const tone = mp4.audio.toneLevelPerSecond(TONE_HZ);

@@ -187,7 +187,8 @@ document.title = `${joined.self.displayName} · ${joined.lesson.title}`;
 $('title').textContent = joined.self.displayName;
 $('subtitle').textContent = joined.lesson.title;
 stage.spotlight = joined.spotlight;
-stage.speaker = joined.activeSpeaker ?? null;
+// The state already holds a speaker notification that overtook the join answer.
+stage.speaker = state.activeSpeaker;
 showFloor(joined.self);
 
 // A room PC without a working camera or microphone still shows the lesson; the problem is said on screen.

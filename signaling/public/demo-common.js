@@ -159,7 +159,8 @@ export class LessonState {
     this.lesson = joined.lesson;
     this.floor = joined.floor;
     this.spotlight = joined.spotlight;
-    this.activeSpeaker = joined.activeSpeaker ?? this.activeSpeaker;
+    // A speaker notification seen during the join is newer than the answer's snapshot.
+    this.activeSpeaker = this.activeSpeaker ?? joined.activeSpeaker ?? null;
     for (const p of joined.participants) this.participants.set(p.participantId, p);
     this.#changed('roster');
   }

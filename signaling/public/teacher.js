@@ -223,7 +223,8 @@ document.title = `${joined.lesson.title} · ${t('page.teacher')}`;
 $('title').textContent = joined.lesson.title;
 $('subtitle').innerHTML = `${escapeHtml(joined.self.displayName)} · ${bi('role.teacher')}`;
 stage.spotlight = joined.spotlight;
-stage.speaker = joined.activeSpeaker ?? null;
+// The state already holds a speaker notification that overtook the join answer.
+stage.speaker = state.activeSpeaker;
 
 // ?codec=h264 sends H264 instead of VP8 (room PCs with hardware encoders). A missing camera or
 // microphone is reported and the console goes on with what works.
