@@ -5,7 +5,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   // Source imports use NodeNext-style ".js" suffixes; jest resolves them to the .ts sources.
   moduleNameMapper: {
-    '^@classbridge/(protocol|sfu|recorder|signaling|seeds|client-sdk|load-tests)$': '<rootDir>/$1/src/index.ts',
+    '^@classbridge/(protocol|sfu|recorder|ai|signaling|seeds|client-sdk|load-tests)$': '<rootDir>/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

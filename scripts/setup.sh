@@ -41,7 +41,9 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sha" ]; then
 else
   # npm install, not npm ci: npm 11 leaves other platforms' optional binaries (@swc/core-*) out of the
   # lock file and npm ci then refuses it; install still follows the lock for everything it lists.
-  MEDIASOUP_WORKER_BIN=skip npm install --no-audit --no-fund --loglevel=error
+  # ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's postinstall would download CUDA libraries from
+  # outside the registry; the CPU runtime the caption worker uses ships inside the package.
+  MEDIASOUP_WORKER_BIN=skip ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --loglevel=error
   echo "$lock_sha" > "$stamp"
 fi
 
