@@ -3,7 +3,7 @@
 
 Talks to the caption worker over stdio. Input frames: one type byte, a 4-byte big-endian length,
 the payload. 'S' starts an utterance, 'A' carries 16 kHz mono s16le audio, 'E' ends the utterance.
-Output: one JSON object per line: ready, partial (after audio, when the hypothesis changed), final.
+Output: one JSON object per line: ready, partial (after each audio frame), final.
 """
 import json
 import os
@@ -33,6 +33,7 @@ def main():
     stdin = sys.stdin.buffer
     last = ''
     in_utterance = False
+    audio_ms = 0
     # Live CMN starts from a poor estimate, so the first utterance decodes badly; it is decoded
     # again once the estimate has adapted (a one-off cost).
     warmed_up = False
@@ -45,16 +46,18 @@ def main():
         payload = stdin.read(length) if length else b''
         if kind == b'S':
             decoder.start_utt()
-            in_utterance, last = True, ''
+            in_utterance, last, audio_ms = True, '', 0
         elif kind == b'A' and in_utterance:
             if not warmed_up:
                 utterance.extend(payload)
             decoder.process_raw(payload, False, False)
+            audio_ms += len(payload) // 32
             hyp = decoder.hyp()
             text = hyp.hypstr if hyp else ''
-            if text != last:
-                last = text
-                emit({'type': 'partial', 'text': text})
+            # Every chunk is answered (audio_ms says how far recognition has got: the caller's lag
+            # measure); `changed` says whether the text is new.
+            emit({'type': 'partial', 'text': text, 'audio_ms': audio_ms, 'changed': text != last})
+            last = text
         elif kind == b'E' and in_utterance:
             decoder.end_utt()
             in_utterance = False
@@ -65,7 +68,7 @@ def main():
                 decoder.end_utt()
                 utterance = bytearray()
             hyp = decoder.hyp()
-            emit({'type': 'final', 'text': hyp.hypstr if hyp else ''})
+            emit({'type': 'final', 'text': hyp.hypstr if hyp else '', 'audio_ms': audio_ms, 'changed': True})
 
 
 if __name__ == '__main__':

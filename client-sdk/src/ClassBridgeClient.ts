@@ -74,6 +74,11 @@ export interface ClientEvents {
   lessonEnded: NotificationMap['lessonEnded'];
   /** The lesson started or stopped being recorded: show a "recording" indicator while `recording` is true. */
   recordingChanged: NotificationMap['recordingChanged'];
+  /**
+   * A live caption: partials while someone speaks (same `captionId`, newer text replaces older),
+   * then `final: true` when the utterance ends.
+   */
+  caption: NotificationMap['caption'];
   /** Something failed that the client could not hide (a track it could not receive, a refused publish, a join timeout). */
   error: ErrorBody;
 }
@@ -748,6 +753,9 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       case 'recordingChanged':
         this.#recordingNotices++;
         this.#setRecording((notification.data as NotificationMap['recordingChanged']).recording);
+        break;
+      case 'caption':
+        this.emit('caption', notification.data as NotificationMap['caption']);
         break;
       case 'removed':
         this.emit('removed', notification.data as NotificationMap['removed']);

@@ -28,6 +28,28 @@ export interface NotificationMap {
   /** Recording of the lesson started or stopped (disk full, lesson ended); everyone sees an indicator while it records. */
   recordingChanged: { recording: boolean };
   lessonEnded: { reason: 'ended-by-teacher' | 'ended-by-admin' };
+  /** A live caption: partials while someone speaks, then the final text of the utterance. */
+  caption: Caption;
+}
+
+/** Languages captions are recognised in (the lesson's language). */
+export type CaptionLanguage = 'zh' | 'en';
+
+/**
+ * One caption. Partials and the final of one utterance share `captionId`; a later message with the
+ * same id replaces the earlier text, and the final one is the last.
+ */
+export interface Caption {
+  captionId: string;
+  /** Who spoke, and their display name when it was spoken. */
+  participantId: string;
+  speaker: string;
+  language: CaptionLanguage;
+  text: string;
+  final: boolean;
+  /** When the speech started and (so far) ended: ms since the epoch, on the speaker's capture clock. */
+  startMs: number;
+  endMs: number;
 }
 
 /** Why the server ended a connection's session: each is final for that connection (the client must not rejoin by itself). */

@@ -37,7 +37,8 @@ export class PocketsphinxEngine implements SpeechEngine {
   readonly #listeners = new Set<(hypothesis: Hypothesis) => void>();
   #child: Child | null = null;
   #ready: Promise<void> | null = null;
-  #pendingFinal: { resolve: (h: Hypothesis) => void; reject: (e: Error) => void } | null = null;
+  /** end() calls waiting for their final, oldest first (the process answers in order). */
+  #pendingFinals: Array<{ resolve: (h: Hypothesis) => void; reject: (e: Error) => void }> = [];
   #restarts = 0;
   #closed = false;
 
@@ -86,32 +87,37 @@ export class PocketsphinxEngine implements SpeechEngine {
 
   end(): Promise<Hypothesis> {
     if (!this.#child) return Promise.reject(new EngineError(EngineErrorCode.Crashed, 'pocketsphinx is not running'));
-    this.#pendingFinal?.reject(new EngineError(EngineErrorCode.Timeout, 'superseded by a newer utterance'));
     return new Promise<Hypothesis>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#pendingFinal = null;
         reject(new EngineError(EngineErrorCode.Timeout, `pocketsphinx gave no final hypothesis within ${this.#finalTimeoutMs} ms; restarting it`));
         this.#restart();
       }, this.#finalTimeoutMs);
-      this.#pendingFinal = {
-        resolve: (h) => {
+      const pending = {
+        resolve: (h: Hypothesis) => {
           clearTimeout(timer);
           resolve(h);
         },
-        reject: (e) => {
+        reject: (e: Error) => {
           clearTimeout(timer);
+          this.#pendingFinals = this.#pendingFinals.filter((p) => p !== pending);
           reject(e);
         },
       };
+      this.#pendingFinals.push(pending);
       this.#send('E');
     });
+  }
+
+  #failPending(error: EngineError): void {
+    const pending = this.#pendingFinals;
+    this.#pendingFinals = [];
+    for (const p of pending) p.reject(error);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#pendingFinal?.reject(new EngineError(EngineErrorCode.Crashed, 'the engine was closed'));
-    this.#pendingFinal = null;
+    this.#failPending(new EngineError(EngineErrorCode.Crashed, 'the engine was closed'));
     const child = this.#child;
     this.#child = null;
     if (child && child.exitCode === null) {
@@ -151,7 +157,7 @@ export class PocketsphinxEngine implements SpeechEngine {
       });
       const lines = createInterface({ input: child.stdout });
       lines.on('line', (line) => {
-        let message: { type?: unknown; text?: unknown };
+        let message: { type?: unknown; text?: unknown; audio_ms?: unknown; changed?: unknown };
         try {
           message = JSON.parse(line) as typeof message;
         } catch {
@@ -163,12 +169,13 @@ export class PocketsphinxEngine implements SpeechEngine {
           return;
         }
         if (typeof message.text !== 'string') return;
-        const hypothesis = { text: message.text, final: message.type === 'final' };
-        if (hypothesis.final) {
-          const pending = this.#pendingFinal;
-          this.#pendingFinal = null;
-          pending?.resolve(hypothesis);
-        }
+        const hypothesis: Hypothesis = {
+          text: message.text,
+          final: message.type === 'final',
+          audioMs: typeof message.audio_ms === 'number' ? message.audio_ms : 0,
+          changed: message.changed !== false,
+        };
+        if (hypothesis.final) this.#pendingFinals.shift()?.resolve(hypothesis);
         for (const listener of this.#listeners) {
           try {
             listener(hypothesis);
@@ -183,8 +190,7 @@ export class PocketsphinxEngine implements SpeechEngine {
         this.#child = null;
         const reason = `pocketsphinx exited (code ${code}, signal ${signal})${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`;
         reject(new EngineError(EngineErrorCode.Crashed, reason));
-        this.#pendingFinal?.reject(new EngineError(EngineErrorCode.Crashed, reason));
-        this.#pendingFinal = null;
+        this.#failPending(new EngineError(EngineErrorCode.Crashed, reason));
         if (!this.#closed) this.#restart();
       });
     });
@@ -195,6 +201,7 @@ export class PocketsphinxEngine implements SpeechEngine {
     const old = this.#child;
     this.#child = null;
     old?.kill('SIGKILL');
+    this.#failPending(new EngineError(EngineErrorCode.Crashed, 'pocketsphinx was restarted'));
     this.#restarts++;
     this.#ready = this.#spawn();
     this.#ready.catch(() => {});

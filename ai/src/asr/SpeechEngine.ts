@@ -5,6 +5,10 @@ export type CaptionLanguage = 'zh' | 'en';
 export interface Hypothesis {
   text: string;
   final: boolean;
+  /** Audio of the utterance recognised so far (ms): how far the engine has got. */
+  audioMs: number;
+  /** The text differs from the previous hypothesis of the utterance. */
+  changed: boolean;
 }
 
 /**

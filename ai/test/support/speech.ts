@@ -59,3 +59,19 @@ export const LESSON_SENTENCES = [
   'The sun rises in the east and sets in the west.',
   'Can everyone in the classroom hear me clearly?',
 ];
+
+/** Sentences one after another with pauses: the samples and each sentence's known speech span (s). */
+export function fliteLesson(sentences: string[], pauseS = 1.2): { samples: Float32Array; spans: Array<{ text: string; startS: number; endS: number }> } {
+  const parts = sentences.map((text) => ({ text, ...fliteSpeech(text, 0, 0) }));
+  const pause = Math.round(pauseS * 16_000);
+  const total = pause + parts.reduce((sum, p) => sum + p.samples.length + pause, 0);
+  const samples = new Float32Array(total);
+  const spans: Array<{ text: string; startS: number; endS: number }> = [];
+  let at = pause;
+  for (const part of parts) {
+    samples.set(part.samples, at);
+    spans.push({ text: part.text, startS: at / 16_000 + part.speechStartS, endS: at / 16_000 + part.speechEndS });
+    at += part.samples.length + pause;
+  }
+  return { samples, spans };
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { Caption, CaptionLanguage } from '@classbridge/protocol';
+import type { Hypothesis, SpeechEngine } from '../asr/SpeechEngine.js';
+import { PCM_RATE } from '../audio/OpusPcmDecoder.js';
+import { SpeechSegmenter, type SegmenterOptions } from '../vad/SpeechSegmenter.js';
+import { VAD_WINDOW, type SileroVad } from '../vad/SileroVad.js';
+
+const WINDOW_MS = (VAD_WINDOW / PCM_RATE) * 1000;
+
+export interface CaptionStreamOptions {
+  participantId: string;
+  speaker: string;
+  language: CaptionLanguage;
+  vad: SileroVad;
+  engine: SpeechEngine;
+  segmenter?: SegmenterOptions;
+  /** Partials are dropped while recognition lags the audio by more than this (finals never are). */
+  maxPartialLagMs?: number;
+  /** Beyond this lag the utterance is cut and the audio backlog skipped, so captions catch up. */
+  maxLagMs?: number;
+  onCaption: (caption: Caption) => void;
+  /** Recognition lag after each engine answer (ms): for the metric. */
+  onLag?: (lagMs: number) => void;
+  /** An engine failure (the stream goes on with the next utterance). */
+  onError?: (error: Error) => void;
+}
+
+interface Utterance {
+  captionId: string;
+  startMs: number;
+  /** Audio given to the engine so far (ms). */
+  fedMs: number;
+  /** Recognition fell too far behind: the rest of this utterance is not fed (captions catch up). */
+  skipped: boolean;
+}
+
+/**
+ * One speaker's captions: 16 kHz PCM with its capture time in, captions out. Silero VAD finds the
+ * utterances (SpeechSegmenter), the engine recognises them while they are spoken (partials), and
+ * the final text comes when the utterance ends. Times in captions are capture times (ms since the
+ * epoch) of the speech itself, not of when it was recognised.
+ */
+export class CaptionStream {
+  readonly #o: Required<Omit<CaptionStreamOptions, 'segmenter' | 'onLag' | 'onError'>> & Pick<CaptionStreamOptions, 'onLag' | 'onError'>;
+  readonly #segmenter: SpeechSegmenter;
+  /** Samples not yet a full VAD window, and the capture time of the first of them. */
+  #pending = new Float32Array(0);
+  #pendingStartMs = 0;
+  /** Recent windows (s16le) kept for the pre-roll a start event reaches back to. */
+  #recent: Array<{ startMs: number; pcm: Buffer }> = [];
+  #utterance: Utterance | null = null;
+  /** The engine's answers are for the utterance fed last; remembered here per captionId. */
+  #engineUtterance: Utterance | null = null;
+  #work: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: CaptionStreamOptions) {
+    this.#o = { maxPartialLagMs: 700, maxLagMs: 4_000, ...options };
+    this.#segmenter = new SpeechSegmenter(options.segmenter);
+    options.engine.onHypothesis((h) => this.#onPartial(h));
+  }
+
+  get speaker(): string {
+    return this.#o.speaker;
+  }
+
+  /** The speaker's display name changed (captions carry the name at the time). */
+  rename(speaker: string): void {
+    this.#o.speaker = speaker;
+  }
+
+  /** Adds audio (16 kHz mono s16le) captured at `startMs`. Calls are processed in order. */
+  push(pcm: Buffer, startMs: number): Promise<void> {
+    this.#work = this.#work.then(() => this.#process(pcm, startMs)).catch((error: unknown) => this.#o.onError?.(error as Error));
+    return this.#work;
+  }
+
+  /** Ends the utterance in progress (the speaker lost the floor, or the lesson ended). */
+  flush(atMs: number): Promise<void> {
+    this.#work = this.#work.then(() => this.#handle(this.#segmenter.flush(atMs))).catch((error: unknown) => this.#o.onError?.(error as Error));
+    return this.#work;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#work;
+  }
+
+  async #process(pcm: Buffer, startMs: number): Promise<void> {
+    if (this.#closed) return;
+    const samples = new Float32Array(pcm.length / 2);
+    for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2) / 32768;
+    if (this.#pending.length === 0) this.#pendingStartMs = startMs;
+    const joined = new Float32Array(this.#pending.length + samples.length);
+    joined.set(this.#pending);
+    joined.set(samples, this.#pending.length);
+    let offset = 0;
+    while (joined.length - offset >= VAD_WINDOW) {
+      const window = joined.subarray(offset, offset + VAD_WINDOW);
+      const windowStartMs = this.#pendingStartMs + (offset / PCM_RATE) * 1000;
+      const windowPcm = pcm16(window);
+      this.#recent.push({ startMs: windowStartMs, pcm: windowPcm });
+      if (this.#recent.length > 16) this.#recent.shift();
+      const probability = await this.#o.vad.process(window);
+      const events = this.#segmenter.push(windowStartMs, WINDOW_MS, probability);
+      if (this.#utterance && events.length === 0) this.#feed(windowPcm);
+      await this.#handle(events);
+      offset += VAD_WINDOW;
+    }
+    this.#pending = joined.slice(offset);
+    this.#pendingStartMs += (offset / PCM_RATE) * 1000;
+  }
+
+  async #handle(events: ReturnType<SpeechSegmenter['push']>): Promise<void> {
+    for (const event of events) {
+      if (event.type === 'start') {
+        const utterance: Utterance = { captionId: randomUUID(), startMs: event.atMs, fedMs: 0, skipped: false };
+        this.#utterance = utterance;
+        this.#engineUtterance = utterance;
+        this.#o.engine.begin();
+        // The pre-roll: windows from the (padded) start up to and including the current one.
+        for (const recent of this.#recent) if (recent.startMs + WINDOW_MS > event.atMs) this.#feed(recent.pcm);
+      } else {
+        const utterance = this.#utterance;
+        this.#utterance = null;
+        if (!utterance) continue;
+        const endMs = event.atMs;
+        // The final is awaited off the audio path: the next utterance's audio keeps flowing.
+        void this.#o.engine.end().then(
+          (final) => {
+            if (final.text.trim()) this.#emit(utterance, final.text, true, endMs);
+          },
+          (error: unknown) => this.#o.onError?.(error as Error),
+        );
+      }
+    }
+  }
+
+  #feed(pcm: Buffer): void {
+    const utterance = this.#utterance;
+    if (!utterance || utterance.skipped) return;
+    this.#o.engine.audio(pcm);
+    utterance.fedMs += (pcm.length / 2 / PCM_RATE) * 1000;
+  }
+
+  #onPartial(hypothesis: Hypothesis): void {
+    if (hypothesis.final) return;
+    const utterance = this.#engineUtterance;
+    if (!utterance) return;
+    const lagMs = Math.max(0, utterance.fedMs - hypothesis.audioMs);
+    this.#o.onLag?.(lagMs);
+    if (lagMs > this.#o.maxLagMs && this.#utterance === utterance) {
+      // Far behind: stop feeding this utterance; its final covers what was recognised, and the
+      // next utterance starts fresh instead of queueing behind the backlog.
+      utterance.skipped = true;
+      return;
+    }
+    if (!hypothesis.changed || !hypothesis.text.trim() || lagMs > this.#o.maxPartialLagMs) return;
+    if (this.#utterance !== utterance) return;
+    this.#emit(utterance, hypothesis.text, false, utterance.startMs + hypothesis.audioMs);
+  }
+
+  #emit(utterance: Utterance, text: string, final: boolean, endMs: number): void {
+    try {
+      this.#o.onCaption({
+        captionId: utterance.captionId,
+        participantId: this.#o.participantId,
+        speaker: this.#o.speaker,
+        language: this.#o.language,
+        text,
+        final,
+        startMs: Math.round(utterance.startMs),
+        endMs: Math.round(endMs),
+      });
+    } catch {
+      // The listener's error is its own.
+    }
+  }
+}
+
+function pcm16(samples: Float32Array): Buffer {
+  const pcm = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32767))), i * 2);
+  return pcm;
+}
