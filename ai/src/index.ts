@@ -11,3 +11,5 @@ export { CaptionStream } from './captions/CaptionStream.js';
 export type { CaptionStreamOptions } from './captions/CaptionStream.js';
 export { toCues, formatWebVtt, formatSrt } from './transcripts/transcriptFormats.js';
 export type { Cue } from './transcripts/transcriptFormats.js';
+export { CaptionWorker } from './worker/CaptionWorker.js';
+export type { CaptionWorkerEvents } from './worker/CaptionWorker.js';

@@ -8,3 +8,9 @@ export type { RecordingManifest, RecordedTrack, LessonDescription, RecordingStat
 export { PLAYLIST_FILE, MP4_FILE, THUMBNAIL_FILE } from './processing/RecordingProcessor.js';
 export { resolveFfmpeg } from './ffmpeg/resolveFfmpeg.js';
 export type { FfmpegBinaries } from './ffmpeg/resolveFfmpeg.js';
+// RTP reception pieces the caption worker shares (one parser, one clock mapping for every media tap).
+export { parseRtpPacket } from './rtp/RtpPacket.js';
+export type { RtpPacket } from './rtp/RtpPacket.js';
+export { OpusDepacketizer } from './rtp/OpusDepacketizer.js';
+export { RtpClock } from './rtp/RtpClock.js';
+export { SenderClock } from './rtp/SenderClock.js';

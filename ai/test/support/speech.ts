@@ -75,3 +75,40 @@ export function fliteLesson(sentences: string[], pauseS = 1.2): { samples: Float
   }
   return { samples, spans };
 }
+
+/**
+ * Sends samples as Opus RTP (48 kHz stereo 20 ms frames, as Chromium sends them) to a UDP port
+ * on loopback, at real-time pace. Returns when the last packet is sent.
+ */
+export async function sendOpusRtp(samples: Float32Array, port: number, payloadType = 111): Promise<void> {
+  const { createSocket } = await import('node:dgram');
+  const { default: OpusScript } = await import('opusscript');
+  const encoder = new OpusScript(48_000, 2, OpusScript.Application.VOIP);
+  const socket = createSocket('udp4');
+  const ssrc = 0x1234abcd;
+  const start = Date.now();
+  try {
+    for (let frame = 0; frame * 320 < samples.length; frame++) {
+      const pcm = Buffer.alloc(960 * 4);
+      for (let i = 0; i < 960; i++) {
+        // 16 kHz source, 48 kHz frame: each sample three times (the test speech is band-limited anyway).
+        const v = Math.round((samples[frame * 320 + Math.floor(i / 3)] ?? 0) * 32767);
+        pcm.writeInt16LE(v, i * 4);
+        pcm.writeInt16LE(v, i * 4 + 2);
+      }
+      const payload = Buffer.from(encoder.encode(pcm, 960));
+      const header = Buffer.alloc(12);
+      header[0] = 0x80;
+      header[1] = payloadType;
+      header.writeUInt16BE(frame & 0xffff, 2);
+      header.writeUInt32BE((frame * 960) >>> 0, 4);
+      header.writeUInt32BE(ssrc, 8);
+      socket.send(Buffer.concat([header, payload]), port, '127.0.0.1');
+      const due = start + (frame + 1) * 20 - Date.now();
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    }
+  } finally {
+    encoder.delete();
+    socket.close();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The caption worker process: everything that costs CPU (Opus decoding, VAD, speech recognition)
+ * runs here, never in the signaling process's event loop. The parent (CaptionWorker) sends
+ * WorkerCommands over the IPC channel; RTP arrives from SFU media taps on UDP ports bound here.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { OpusDepacketizer, parseRtpPacket, RtpClock } from '@classbridge/recorder';
+import { PocketsphinxEngine } from '../asr/PocketsphinxEngine.js';
+import { OpusPcmDecoder } from '../audio/OpusPcmDecoder.js';
+import { CaptionStream } from '../captions/CaptionStream.js';
+import { SileroVad } from '../vad/SileroVad.js';
+import type { WorkerCommand, WorkerEvent } from './messages.js';
+
+interface Stream {
+  socket: Socket;
+  decoder: OpusPcmDecoder;
+  depacketizer: OpusDepacketizer;
+  clock: RtpClock;
+  captions: CaptionStream;
+  engine: PocketsphinxEngine;
+  vad: SileroVad;
+  payloadType: number;
+}
+
+const streams = new Map<string, Stream>();
+const send = (event: WorkerEvent) => process.send?.(event);
+
+async function open(command: Extract<WorkerCommand, { type: 'open' }>): Promise<void> {
+  const { streamId } = command;
+  if (streams.has(streamId)) return;
+  if (command.language !== 'en') {
+    send({ type: 'error', streamId, code: 'ASR_UNAVAILABLE', message: `no speech engine for language ${command.language} on this server (see MODELS_DIR in README)` });
+    return;
+  }
+  const vad = await SileroVad.load();
+  const engine = new PocketsphinxEngine();
+  await engine.start();
+  const captions = new CaptionStream({
+    participantId: command.participantId,
+    speaker: command.speaker,
+    language: command.language,
+    vad,
+    engine,
+    onCaption: (caption) => send({ type: 'caption', streamId, caption }),
+    onLag: (lagMs) => send({ type: 'lag', streamId, lagMs }),
+    onError: (error) => send({ type: 'error', streamId, code: (error as { code?: string }).code ?? 'CAPTION_FAILED', message: error.message }),
+  });
+  const socket = createSocket('udp4');
+  const stream: Stream = {
+    socket,
+    decoder: new OpusPcmDecoder(),
+    depacketizer: new OpusDepacketizer(),
+    clock: new RtpClock({ clockRate: 48_000, originMs: 0 }),
+    captions,
+    engine,
+    vad,
+    payloadType: command.payloadType,
+  };
+  streams.set(streamId, stream);
+  socket.on('message', (datagram) => receive(stream, datagram));
+  socket.on('error', (error) => send({ type: 'error', streamId, code: 'CAPTION_SOCKET', message: error.message }));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  send({ type: 'opened', streamId, port: socket.address().port });
+}
+
+function receive(stream: Stream, datagram: Buffer): void {
+  const packet = parseRtpPacket(datagram);
+  if (!packet || packet.payloadType !== stream.payloadType) return;
+  const arrivalMs = Date.now();
+  for (const frame of stream.depacketizer.push(packet)) {
+    for (const chunk of stream.decoder.decode(frame.data, frame.timestamp)) {
+      // Capture time on the sender's clock (RTCP sender reports), arrival-based until the first report.
+      void stream.captions.push(chunk.pcm, stream.clock.toMs(chunk.rtpTimestamp, arrivalMs));
+    }
+  }
+}
+
+async function close(streamId: string): Promise<void> {
+  const stream = streams.get(streamId);
+  if (!stream) return;
+  streams.delete(streamId);
+  stream.socket.close();
+  await stream.captions.flush(Date.now());
+  await stream.captions.close();
+  stream.decoder.close();
+  await stream.engine.close();
+  await stream.vad.close();
+}
+
+process.on('message', (message: WorkerCommand) => {
+  const fail = (error: unknown) =>
+    send({ type: 'error', streamId: 'streamId' in message ? message.streamId : null, code: (error as { code?: string }).code ?? 'CAPTION_FAILED', message: (error as Error).message });
+  switch (message.type) {
+    case 'open':
+      open(message).catch(fail);
+      break;
+    case 'senderReport':
+      streams.get(message.streamId)?.clock.observeSenderReport(message.ssrc, message.ntpMs, message.rtpTimestamp);
+      break;
+    case 'flush':
+      streams.get(message.streamId)?.captions.flush(Date.now()).catch(fail);
+      break;
+    case 'close':
+      close(message.streamId).catch(fail);
+      break;
+  }
+});
+// The parent gone means this process has no one to caption for.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });

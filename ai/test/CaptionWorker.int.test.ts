@@ -1,0 +1,62 @@
+import { jest } from '@jest/globals';
+import type { Caption } from '@classbridge/protocol';
+import { CaptionWorker } from '../src/worker/CaptionWorker.js';
+import { fliteLesson, LESSON_SENTENCES, sendOpusRtp, wordErrorRate } from './support/speech.js';
+
+jest.setTimeout(90_000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `count` final captions of a stream arrived. */
+async function finals(captions: Caption[], count: number, timeoutMs = 10_000): Promise<Caption[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (captions.filter((c) => c.final).length < count && Date.now() < deadline) await sleep(100);
+  return captions.filter((c) => c.final);
+}
+
+describe('CaptionWorker (a separate process: Opus RTP in, captions out)', () => {
+  let worker: CaptionWorker;
+  beforeAll(async () => {
+    worker = new CaptionWorker();
+    await worker.start();
+  });
+  afterAll(async () => {
+    await worker?.close();
+  });
+
+  it('captions Opus RTP sent to its port; restarted after being killed, it captions again', async () => {
+    const captions: Caption[] = [];
+    worker.on('caption', ({ caption }) => captions.push(caption));
+    const stream = { participantId: 'teacher', speaker: '王丽', language: 'en' as const, payloadType: 111 };
+
+    const port = await worker.open({ streamId: 's1', ...stream });
+    const lesson = fliteLesson(LESSON_SENTENCES.slice(1, 3));
+    await sendOpusRtp(lesson.samples, port);
+    const first = await finals(captions, 2);
+    expect(first.map((c) => c.text)).toHaveLength(2);
+    first.forEach((c, i) => expect(wordErrorRate(lesson.spans[i]!.text, c.text)).toBeLessThanOrEqual(0.25));
+    expect(new Set(captions.map((c) => c.participantId))).toEqual(new Set(['teacher']));
+    expect(captions.some((c) => !c.final)).toBe(true);
+
+    // Kill the process: it comes back, the stream is opened again, captions resume.
+    const pid = worker.pid!;
+    const restarted = new Promise((resolve) => worker.once('restarted', resolve));
+    process.kill(pid, 'SIGKILL');
+    await restarted;
+    expect(worker.restarts).toBe(1);
+    captions.length = 0;
+    const again = await worker.open({ streamId: 's2', ...stream });
+    expect(worker.pid).not.toBe(pid);
+    const more = fliteLesson([LESSON_SENTENCES[3]!]);
+    await sendOpusRtp(more.samples, again);
+    const resumed = await finals(captions, 1);
+    expect(resumed).toHaveLength(1);
+    expect(wordErrorRate(more.spans[0]!.text, resumed[0]!.text)).toBeLessThanOrEqual(0.25);
+  });
+
+  it('refuses a language it has no engine for with a stable code, and keeps serving', async () => {
+    await expect(worker.open({ streamId: 'zh', participantId: 'teacher', speaker: '王丽', language: 'zh', payloadType: 111 })).rejects.toMatchObject({ code: 'ASR_UNAVAILABLE' });
+    const port = await worker.open({ streamId: 'en', participantId: 'teacher', speaker: '王丽', language: 'en', payloadType: 111 });
+    expect(port).toBeGreaterThan(0);
+    worker.closeStream('en');
+  });
+});
