@@ -13,3 +13,5 @@ export { toCues, formatWebVtt, formatSrt } from './transcripts/transcriptFormats
 export type { Cue } from './transcripts/transcriptFormats.js';
 export { CaptionWorker } from './worker/CaptionWorker.js';
 export type { CaptionWorkerEvents } from './worker/CaptionWorker.js';
+export { captionTargets } from './captions/captionTargets.js';
+export type { MicrophoneProducer } from './captions/captionTargets.js';
