@@ -681,7 +681,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   #onNotification(notification: Notification): void {
     switch (notification.method) {
       case 'producerAdded': {
-        const producer = notification.data as NotificationMap['producerAdded'];
+        const producer = notification.data;
         if (producer.participantId === this.#joinInfo?.self.participantId) break; // our own
         this.#producers.set(producer.producerId, producer);
         if (this.#pendingProducers) this.#pendingProducers.set(producer.producerId, producer);
@@ -689,28 +689,28 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         break;
       }
       case 'producerRemoved': {
-        const { producerId } = notification.data as NotificationMap['producerRemoved'];
+        const { producerId } = notification.data;
         this.#producers.delete(producerId);
         this.#pendingProducers?.delete(producerId);
         this.#removeConsumer((remote) => remote.producerId === producerId);
         break;
       }
       case 'consumerClosed': {
-        const { consumerId } = notification.data as NotificationMap['consumerClosed'];
+        const { consumerId } = notification.data;
         this.#removeConsumer((remote) => remote.consumerId === consumerId);
         break;
       }
       case 'consumerLayersChanged': {
-        const { consumerId, spatialLayer } = notification.data as NotificationMap['consumerLayersChanged'];
+        const { consumerId, spatialLayer } = notification.data;
         const remote = this.#remote.get(consumerId);
         if (remote) remote.spatialLayer = spatialLayer;
         break;
       }
       case 'producerPaused':
-        this.#onPauseChange(notification.data as NotificationMap['producerPaused'], true);
+        this.#onPauseChange(notification.data, true);
         break;
       case 'producerResumed':
-        this.#onPauseChange(notification.data as NotificationMap['producerResumed'], false);
+        this.#onPauseChange(notification.data, false);
         break;
       case 'participantJoined':
       case 'participantUpdated': {
@@ -728,7 +728,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         break;
       }
       case 'participantLeft': {
-        const { participantId } = notification.data as NotificationMap['participantLeft'];
+        const { participantId } = notification.data;
         const participant = this.#participants.get(participantId);
         if (participant) this.#participants.set(participantId, { ...participant, connected: false });
         this.emit('participantLeft', { participantId });
@@ -736,33 +736,33 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       }
       case 'activeSpeaker':
         this.#speakerNotices++;
-        this.emit('activeSpeaker', notification.data as NotificationMap['activeSpeaker']);
+        this.emit('activeSpeaker', notification.data);
         break;
       case 'audioLevels':
-        this.emit('audioLevels', notification.data as NotificationMap['audioLevels']);
+        this.emit('audioLevels', notification.data);
         break;
       case 'floorChanged':
-        this.emit('floorChanged', notification.data as NotificationMap['floorChanged']);
+        this.emit('floorChanged', notification.data);
         break;
       case 'spotlightChanged':
-        this.emit('spotlightChanged', notification.data as NotificationMap['spotlightChanged']);
+        this.emit('spotlightChanged', notification.data);
         break;
       case 'mediaReset':
         void this.#rejoin('media-reset');
         break;
       case 'recordingChanged':
         this.#recordingNotices++;
-        this.#setRecording((notification.data as NotificationMap['recordingChanged']).recording);
+        this.#setRecording(notification.data.recording);
         break;
       case 'caption':
-        this.emit('caption', notification.data as NotificationMap['caption']);
+        this.emit('caption', notification.data);
         break;
       case 'removed':
-        this.emit('removed', notification.data as NotificationMap['removed']);
+        this.emit('removed', notification.data);
         this.#close('removed');
         break;
       case 'lessonEnded':
-        this.emit('lessonEnded', notification.data as NotificationMap['lessonEnded']);
+        this.emit('lessonEnded', notification.data);
         this.#lessonOver = true;
         if (!this.#endingLesson) this.#close('lesson-ended');
         break;

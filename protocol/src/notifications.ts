@@ -59,7 +59,10 @@ export type ProducerPauseReason = 'owner' | 'muted' | 'no-floor';
 
 export type NotificationMethod = keyof NotificationMap;
 
-export interface Notification<M extends NotificationMethod = NotificationMethod> {
-  method: M;
-  data: NotificationMap[M];
-}
+/**
+ * A notification as it travels: for the default (every method) a union discriminated by `method`,
+ * so `switch (notification.method)` narrows `data` without casts.
+ */
+export type Notification<M extends NotificationMethod = NotificationMethod> = {
+  [K in M]: { method: K; data: NotificationMap[K] };
+}[M];
