@@ -43,8 +43,8 @@ interface Utterance {
 export class CaptionStream {
   readonly #o: Required<Omit<CaptionStreamOptions, 'segmenter' | 'onLag' | 'onError'>> & Pick<CaptionStreamOptions, 'onLag' | 'onError'>;
   readonly #segmenter: SpeechSegmenter;
-  /** Samples not yet a full VAD window, and the capture time of the first of them. */
-  #pending = new Float32Array(0);
+  /** Bytes (s16le) not yet a full VAD window, and the capture time of the first of them. */
+  #pending: Buffer = Buffer.alloc(0);
   #pendingStartMs = 0;
   /** Recent windows (s16le) kept for the pre-roll a start event reaches back to. */
   #recent: Array<{ startMs: number; pcm: Buffer }> = [];
@@ -58,15 +58,6 @@ export class CaptionStream {
     this.#o = { maxPartialLagMs: 700, maxLagMs: 4_000, ...options };
     this.#segmenter = new SpeechSegmenter(options.segmenter);
     options.engine.onHypothesis((h) => this.#onPartial(h));
-  }
-
-  get speaker(): string {
-    return this.#o.speaker;
-  }
-
-  /** The speaker's display name changed (captions carry the name at the time). */
-  rename(speaker: string): void {
-    this.#o.speaker = speaker;
   }
 
   /** Adds audio (16 kHz mono s16le) captured at `startMs`. Calls are processed in order. */
@@ -89,30 +80,26 @@ export class CaptionStream {
 
   async #process(pcm: Buffer, startMs: number): Promise<void> {
     if (this.#closed) return;
-    const samples = new Float32Array(pcm.length / 2);
-    for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2) / 32768;
     if (this.#pending.length === 0) this.#pendingStartMs = startMs;
-    const joined = new Float32Array(this.#pending.length + samples.length);
-    joined.set(this.#pending);
-    joined.set(samples, this.#pending.length);
+    const joined = Buffer.concat([this.#pending, pcm]);
+    const windowBytes = VAD_WINDOW * 2;
     let offset = 0;
-    while (joined.length - offset >= VAD_WINDOW) {
-      const window = joined.subarray(offset, offset + VAD_WINDOW);
-      const windowStartMs = this.#pendingStartMs + (offset / PCM_RATE) * 1000;
-      const windowPcm = pcm16(window);
+    for (; joined.length - offset >= windowBytes; offset += windowBytes) {
+      // The engine gets the bytes as they came; only the VAD needs floats.
+      const windowPcm = Buffer.from(joined.subarray(offset, offset + windowBytes));
+      const windowStartMs = this.#pendingStartMs + (offset / 2 / PCM_RATE) * 1000;
       this.#recent.push({ startMs: windowStartMs, pcm: windowPcm });
       if (this.#recent.length > 16) this.#recent.shift();
-      const probability = await this.#o.vad.process(window);
+      const probability = await this.#o.vad.process(toFloat(windowPcm));
       const events = this.#segmenter.push(windowStartMs, WINDOW_MS, probability);
       if (this.#utterance && events.length === 0) this.#feed(windowPcm);
-      await this.#handle(events);
-      offset += VAD_WINDOW;
+      this.#handle(events);
     }
-    this.#pending = joined.slice(offset);
-    this.#pendingStartMs += (offset / PCM_RATE) * 1000;
+    this.#pending = joined.subarray(offset);
+    this.#pendingStartMs += (offset / 2 / PCM_RATE) * 1000;
   }
 
-  async #handle(events: ReturnType<SpeechSegmenter['push']>): Promise<void> {
+  #handle(events: ReturnType<SpeechSegmenter['push']>): void {
     for (const event of events) {
       if (event.type === 'start') {
         const utterance: Utterance = { captionId: randomUUID(), startMs: event.atMs, fedMs: 0, skipped: false };
@@ -179,8 +166,8 @@ export class CaptionStream {
   }
 }
 
-function pcm16(samples: Float32Array): Buffer {
-  const pcm = Buffer.alloc(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32767))), i * 2);
-  return pcm;
+function toFloat(pcm: Buffer): Float32Array {
+  const samples = new Float32Array(pcm.length / 2);
+  for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2) / 32768;
+  return samples;
 }
