@@ -20,6 +20,8 @@ export interface Hypothesis {
 export interface SpeechEngine {
   readonly name: string;
   readonly language: CaptionLanguage;
+  /** Loads the model (and starts the engine's process, if it has one); rejects with an EngineError. */
+  start(): Promise<void>;
   begin(): void;
   audio(pcm: Buffer): void;
   end(): Promise<Hypothesis>;
