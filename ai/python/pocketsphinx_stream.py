@@ -58,7 +58,11 @@ def main():
             # measure); `changed` says whether the text is new.
             emit({'type': 'partial', 'text': text, 'audio_ms': audio_ms, 'changed': text != last})
             last = text
-        elif kind == b'E' and in_utterance:
+        elif kind == b'E' and not in_utterance:
+            # Every 'E' is answered, so the caller's queue of waiting finals stays in step (an
+            # utterance begun in a process that died ends here with nothing recognised).
+            emit({'type': 'final', 'text': '', 'audio_ms': 0, 'changed': False})
+        elif kind == b'E':
             decoder.end_utt()
             in_utterance = False
             if not warmed_up:

@@ -77,4 +77,27 @@ describe('CaptionStream (real Silero VAD, real pocketsphinx, flite speech at rea
     const sorted = [...finalDelays].sort((a, b) => a - b);
     expect(sorted[Math.floor((sorted.length - 1) / 2)]!).toBeLessThan(1.5);
   });
+
+  it('a flush in the middle of speech (the floor taken away) resolves only after that utterance\'s final caption', async () => {
+    const { samples } = fliteLesson([LESSON_SENTENCES[1]!], 0.6);
+    const vad = await SileroVad.load();
+    const engine = new PocketsphinxEngine();
+    await engine.start();
+    const received: Caption[] = [];
+    const stream = new CaptionStream({ participantId: 'c1', speaker: '上岭村小学', language: 'en', vad, engine, onCaption: (caption) => received.push(caption) });
+    try {
+      // Everything but the trailing silence: the VAD never sees the speech end by itself.
+      const pcm = toPcm16(samples.subarray(0, samples.length - 16_000 * 0.6));
+      const t0 = Date.now();
+      for (let at = 0, chunk = 0; at < pcm.length; at += 640, chunk++) await stream.push(pcm.subarray(at, at + 640), t0 + chunk * 20);
+      expect(received.filter((c) => c.final)).toHaveLength(0);
+      await stream.flush(t0 + (pcm.length / 32_000) * 1000);
+      expect(received.filter((c) => c.final)).toHaveLength(1);
+      expect(wordErrorRate(LESSON_SENTENCES[1]!, received.find((c) => c.final)!.text)).toBeLessThanOrEqual(0.25);
+    } finally {
+      await engine.close();
+      await stream.close();
+      await vad.close();
+    }
+  });
 });

@@ -72,6 +72,24 @@ describe('PocketsphinxEngine (Debian pocketsphinx, en-us model, flite speech)', 
     await engine.start();
   });
 
+  it('killed in the middle of an utterance, the new process recognises the rest of it and the next one', async () => {
+    const first = toPcm16(fliteSpeech(LESSON_SENTENCES[0]!, 0.3, 0.3).samples);
+    engine.begin();
+    engine.audio(first.subarray(0, first.length / 2));
+    process.kill(engine.pid!, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await engine.start();
+    // The second half goes to the new process, which has begun the utterance by itself.
+    engine.audio(first.subarray(first.length / 2));
+    const cut = await engine.end();
+    expect(cut.final).toBe(true);
+    expect(cut.text.split(/\s+/).filter(Boolean).length).toBeGreaterThan(0);
+    // The next utterance is answered in step (no final of the cut one arrives in its place).
+    const sentence = LESSON_SENTENCES[3]!;
+    const { final } = await recognise(engine, toPcm16(fliteSpeech(sentence, 0.3, 0.3).samples));
+    expect(wordErrorRate(sentence, final.text)).toBeLessThanOrEqual(0.25);
+  });
+
   it('a missing model is a clear error naming the path', async () => {
     const missing = new PocketsphinxEngine({ modelDir: '/nonexistent/en-us' });
     await expect(missing.start()).rejects.toMatchObject({ code: EngineErrorCode.ModelUnusable, message: expect.stringContaining('/nonexistent/en-us') });

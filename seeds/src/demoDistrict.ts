@@ -17,6 +17,7 @@ export interface SeedDirectory {
     remoteClassroomIds: string[];
     scheduledStart: string;
     durationMinutes: number;
+    language: 'zh' | 'en';
     status: 'scheduled';
     startedAt: null;
     endedAt: null;
@@ -29,7 +30,7 @@ const DISTRICT = 'qinghe';
 /** `now` anchors the demo lessons to today, so a newcomer sees a lesson about to start. */
 export function demoDistrict(now: Date): SeedDirectory {
   const at = (minutesFromNow: number) => new Date(now.getTime() + minutesFromNow * 60_000).toISOString();
-  const lesson = (id: string, title: string, subject: string, teacherId: string, start: number, remote: string[]) => ({
+  const lesson = (id: string, title: string, subject: string, teacherId: string, start: number, remote: string[], language: 'zh' | 'en' = 'zh') => ({
     id,
     title,
     subject,
@@ -38,6 +39,7 @@ export function demoDistrict(now: Date): SeedDirectory {
     remoteClassroomIds: remote,
     scheduledStart: at(start),
     durationMinutes: 40,
+    language,
     status: 'scheduled' as const,
     startedAt: null,
     endedAt: null,
@@ -65,7 +67,7 @@ export function demoDistrict(now: Date): SeedDirectory {
     ],
     lessons: [
       lesson('demo-music-g4', '四年级音乐：《茉莉花》 Grade 4 Music', '音乐 Music', 't-wang-li', 5, ['qh-shangling-g4', 'qh-xiahe-mixed', 'qh-baishi-g4-2']),
-      lesson('demo-english-g4', 'Grade 4 English: My Day 我的一天', '英语 English', 't-chen-jun', 60, ['qh-shangling-g4', 'qh-baishi-g4-2']),
+      lesson('demo-english-g4', 'Grade 4 English: My Day 我的一天', '英语 English', 't-chen-jun', 60, ['qh-shangling-g4', 'qh-baishi-g4-2'], 'en'),
     ],
   };
 }

@@ -20,6 +20,7 @@ import {
   seatToken,
   setButton,
   setupLayoutSwitch,
+  setupCaptions,
   showNotice,
   showToast,
   startClock,
@@ -176,6 +177,7 @@ setInterval(async () => {
 
 // The projector page starts in speaker layout: the teacher big, classrooms as a strip.
 setupLayoutSwitch(stage, 'speaker', `classbridge.layout.${role}`);
+setupCaptions(client, `classbridge.captions.${role}`);
 
 const joined = await client.join().catch((error) => {
   state.end('failed');

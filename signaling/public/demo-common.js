@@ -47,6 +47,7 @@ const ICONS = {
     'M16.5 12c0-1.77-1.02-3.29-2.5-4.03v2.21l2.45 2.45c.03-.2.05-.41.05-.63zm2.5 0c0 .94-.2 1.82-.54 2.64l1.51 1.51A8.8 8.8 0 0 0 21 12c0-4.28-2.99-7.86-7-8.77v2.06c2.89.86 5 3.54 5 6.71zM4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06a8.99 8.99 0 0 0 3.69-1.81L19.73 21 21 19.73l-9-9L4.27 3zM12 4 9.91 6.09 12 8.18V4z',
   end: 'M12 9c-1.6 0-3.15.25-4.6.72v3.1c0 .39-.23.74-.56.9-.98.49-1.87 1.12-2.66 1.85-.18.18-.43.28-.7.28-.28 0-.53-.11-.71-.29L.29 13.08A.96.96 0 0 1 0 12.38c0-.28.11-.53.29-.71C3.34 8.78 7.46 7 12 7s8.66 1.78 11.71 4.67c.18.18.29.43.29.71 0 .28-.11.53-.29.71l-2.48 2.48c-.18.18-.43.29-.71.29-.27 0-.52-.11-.7-.28a11.3 11.3 0 0 0-2.67-1.85.99.99 0 0 1-.56-.9v-3.1A14.9 14.9 0 0 0 12 9z',
   leave: 'M10.09 15.59 11.5 17l5-5-5-5-1.41 1.41L12.67 11H3v2h9.67l-2.58 2.59zM19 3H5a2 2 0 0 0-2 2v4h2V5h14v14H5v-4H3v4a2 2 0 0 0 2 2h14c1.1 0 2-.9 2-2V5c0-1.1-.9-2-2-2z',
+  cc: 'M19 4H5a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h14c1.1 0 2-.9 2-2V6c0-1.1-.9-2-2-2zm-8 7H9.5v-.5h-2v3h2V13H11v1c0 .55-.45 1-1 1H7c-.55 0-1-.45-1-1v-4c0-.55.45-1 1-1h3c.55 0 1 .45 1 1v1zm7 0h-1.5v-.5h-2v3h2V13H18v1c0 .55-.45 1-1 1h-3c-.55 0-1-.45-1-1v-4c0-.55.45-1 1-1h3c.55 0 1 .45 1 1v1z',
   sound: 'M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 7.97v8.05c1.48-.73 2.5-2.25 2.5-4.02zM14 3.23v2.06c2.89.86 5 3.54 5 6.71s-2.11 5.85-5 6.71v2.06c4.01-.91 7-4.49 7-8.77s-2.99-7.86-7-8.77z',
 };
 
@@ -590,13 +591,17 @@ export function setupLayoutSwitch(stage, fallback, storageKey) {
 
 let captionTimer = null;
 
-/** Shows a caption line (speaker optional) in #captions; it hides itself 8 s after the last one. */
-export function showCaption(text, speaker) {
+/**
+ * Shows a caption line (speaker optional) in #captions; it hides itself 8 s after the last one.
+ * A partial caption (the speaker is still talking) is drawn lighter until its final text arrives.
+ */
+export function showCaption(text, speaker, { partial = false } = {}) {
   const box = $('captions');
   if (!box) return;
   box.querySelector('.caption-speaker').textContent = speaker ?? '';
   box.querySelector('.caption-speaker').hidden = !speaker;
   box.querySelector('.caption-text').textContent = text;
+  box.classList.toggle('partial', partial);
   box.hidden = !text;
   clearTimeout(captionTimer);
   captionTimer = setTimeout(clearCaption, 8000);
@@ -606,6 +611,47 @@ export function clearCaption() {
   const box = $('captions');
   if (box) box.hidden = true;
   clearTimeout(captionTimer);
+}
+
+/**
+ * Live captions from the SDK's `caption` event, and the #captions-toggle button that turns them on
+ * or off for this viewer only (kept in localStorage; ?captions=off overrides it). A newer utterance
+ * replaces an older one; a late partial of an utterance already shown final is ignored.
+ */
+export function setupCaptions(client, storageKey) {
+  const button = $('captions-toggle');
+  let enabled = (params.get('captions') ?? readStored(storageKey) ?? 'on') !== 'off';
+  let current = { captionId: null, final: false };
+  const apply = (on, remember) => {
+    enabled = on;
+    button?.setAttribute('aria-pressed', String(on));
+    if (!on) clearCaption();
+    if (remember) writeStored(storageKey, on ? 'on' : 'off');
+  };
+  button?.addEventListener('click', () => apply(!enabled, true));
+  apply(enabled, false);
+  client.on('caption', (caption) => {
+    if (!enabled) return;
+    if (caption.captionId === current.captionId && current.final && !caption.final) return;
+    current = { captionId: caption.captionId, final: caption.final };
+    showCaption(caption.text, caption.speaker, { partial: !caption.final });
+  });
+}
+
+function readStored(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // private mode: not remembered
+  }
 }
 
 /** Shows or hides the recording indicator (#recording). */

@@ -22,6 +22,7 @@ import {
   describeLink,
   setButton,
   setupLayoutSwitch,
+  setupCaptions,
   showNotice,
   showToast,
   startClock,
@@ -212,6 +213,7 @@ setInterval(() => void sampleLinks().catch((error) => console.warn('link quality
 // ---- toolbar ---------------------------------------------------------------------------
 
 setupLayoutSwitch(stage, 'gallery', 'classbridge.layout.teacher');
+setupCaptions(client, 'classbridge.captions.teacher');
 
 const joined = await client.join().catch((error) => {
   state.end('failed');

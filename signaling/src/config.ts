@@ -41,6 +41,19 @@ export interface ServerConfig {
   webhooks: WebhookConfig | undefined;
   /** Lesson recording; undefined: off (RECORDING=off). */
   recording: RecordingConfig | undefined;
+  /** Live captions and transcripts; undefined: off (CAPTIONS=off). */
+  captions: CaptionsConfig | undefined;
+}
+
+export type CaptionEngineName = 'pocketsphinx' | 'whisper' | 'sherpa-onnx';
+
+export interface CaptionsConfig {
+  /** The speech engine per lesson language. */
+  engines: { en: CaptionEngineName; zh: CaptionEngineName };
+  /** Where operators put Whisper and sherpa-onnx models (MODELS_DIR; the server never downloads one). */
+  modelsDir: string;
+  /** Where lesson transcripts are written (TRANSCRIPTS_DIR, default DATA_DIR/transcripts). */
+  transcriptsDir: string;
 }
 
 export interface RecordingConfig {
@@ -184,6 +197,11 @@ const envSchema = z.object({
     .transform((text) => text.split('x').map(Number) as [number, number])
     .refine(([width, height]) => width % 2 === 0 && height % 2 === 0 && width <= 3840 && height <= 2160, 'even sizes up to 3840x2160'),
   RECORDING_FPS: z.coerce.number().int().min(5).max(30).default(15),
+  CAPTIONS: z.enum(['on', 'off']).default('on'),
+  CAPTION_ENGINE_EN: z.enum(['pocketsphinx', 'whisper', 'sherpa-onnx']).default('pocketsphinx'),
+  CAPTION_ENGINE_ZH: z.enum(['whisper', 'sherpa-onnx']).default('sherpa-onnx'),
+  MODELS_DIR: z.string().min(1).default('models'),
+  TRANSCRIPTS_DIR: z.string().min(1).optional(),
   REPLAY_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(7 * 24 * 3600),
 });
 
@@ -263,6 +281,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
             windowMs: e.RECORDING_SEGMENT_SECONDS * 1000,
             output: { width: e.RECORDING_SIZE[0], height: e.RECORDING_SIZE[1], fps: e.RECORDING_FPS },
             replayTokenMaxTtlSeconds: e.REPLAY_TOKEN_MAX_TTL_SECONDS,
+          }
+        : undefined,
+    captions:
+      e.CAPTIONS === 'on'
+        ? {
+            engines: { en: e.CAPTION_ENGINE_EN, zh: e.CAPTION_ENGINE_ZH },
+            modelsDir: path.resolve(e.MODELS_DIR),
+            transcriptsDir: path.resolve(e.TRANSCRIPTS_DIR ?? path.join(e.DATA_DIR, 'transcripts')),
           }
         : undefined,
   };

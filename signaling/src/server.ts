@@ -21,6 +21,7 @@ import type { LessonEventBus } from '@classbridge/protocol';
 import { WebhookDispatcher } from './webhooks/WebhookDispatcher.js';
 import { startRecorder } from './recordings/startRecorder.js';
 import { ReplayTokens } from './recordings/ReplayTokens.js';
+import { startCaptions, type RunningCaptions } from './captions/startCaptions.js';
 
 /** Replay links when recording is off (only older recordings could be opened with them). */
 const DEFAULT_REPLAY_TTL_SECONDS = 7 * 24 * 3600;
@@ -40,6 +41,8 @@ export interface RunningServer {
   io: SocketGateway['io'];
   /** The lesson recorder (undefined: RECORDING=off, or no ffmpeg). */
   recorder: Recorder | undefined;
+  /** Live captions and transcripts (undefined: CAPTIONS=off). */
+  captions: RunningCaptions | undefined;
   close(): Promise<void>;
 }
 
@@ -115,6 +118,10 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
       },
     });
   });
+  const captions = config.captions
+    ? await startCaptions(config.captions, { sfu, events, store, registry: metrics.registry, logger: logger.child({ component: 'captions' }) })
+    : undefined;
+  captions?.service.on('caption', ({ lessonId, caption }) => registry.announceCaption(lessonId, caption));
   const issuer = new TokenIssuer(store, tokens);
   const app = createApp({
     adminApiKey: config.adminApiKey,
@@ -133,6 +140,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     events,
     webhookLog: webhooks?.deliveries,
     recordings: recorder,
+    transcripts: captions?.transcripts,
     replayTokens: new ReplayTokens(config.tokenSecret, config.recording?.replayTokenMaxTtlSeconds ?? DEFAULT_REPLAY_TTL_SECONDS),
   });
   // Express first, socket.io second: engine.io then takes /socket.io/ requests before express sees them.
@@ -172,8 +180,10 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     events,
     io,
     recorder,
+    captions,
     close: () =>
       (closing ??= (async () => {
+        await captions?.close();
         await recorder?.close();
         webhooks?.close();
         registry.close();

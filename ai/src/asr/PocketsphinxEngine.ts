@@ -41,6 +41,8 @@ export class PocketsphinxEngine implements SpeechEngine {
   #pendingFinals: Array<{ resolve: (h: Hypothesis) => void; reject: (e: Error) => void }> = [];
   #restarts = 0;
   #closed = false;
+  /** begin() was called and end() not yet: a restarted process must begin the utterance too. */
+  #inUtterance = false;
 
   constructor(options: PocketsphinxEngineOptions = {}) {
     this.#python = options.python ?? '/usr/bin/python3';
@@ -78,6 +80,7 @@ export class PocketsphinxEngine implements SpeechEngine {
   }
 
   begin(): void {
+    this.#inUtterance = true;
     this.#send('S');
   }
 
@@ -86,6 +89,7 @@ export class PocketsphinxEngine implements SpeechEngine {
   }
 
   end(): Promise<Hypothesis> {
+    this.#inUtterance = false;
     if (!this.#child) return Promise.reject(new EngineError(EngineErrorCode.Crashed, 'pocketsphinx is not running'));
     return new Promise<Hypothesis>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -142,6 +146,8 @@ export class PocketsphinxEngine implements SpeechEngine {
       env: { ...process.env, POCKETSPHINX_MODEL_DIR: this.#modelDir },
     });
     this.#child = child;
+    // The rest of an utterance that the previous process started is recognised by this one.
+    if (this.#inUtterance) this.#send('S');
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     // A dead process's pipe errors with EPIPE; the exit handler deals with it.

@@ -52,6 +52,8 @@ export class CaptionStream {
   /** The engine's answers are for the utterance fed last; remembered here per captionId. */
   #engineUtterance: Utterance | null = null;
   #work: Promise<void> = Promise.resolve();
+  /** end() answers not yet in: flush and close wait for them, so a last final is not lost. */
+  readonly #awaitingFinals = new Set<Promise<void>>();
   #closed = false;
 
   constructor(options: CaptionStreamOptions) {
@@ -66,9 +68,14 @@ export class CaptionStream {
     return this.#work;
   }
 
-  /** Ends the utterance in progress (the speaker lost the floor, or the lesson ended). */
+  /** Ends the utterance in progress (the speaker lost the floor, or the lesson ended); resolves once its final caption was emitted. */
   flush(atMs: number): Promise<void> {
-    this.#work = this.#work.then(() => this.#handle(this.#segmenter.flush(atMs))).catch((error: unknown) => this.#o.onError?.(error as Error));
+    this.#work = this.#work
+      .then(async () => {
+        this.#handle(this.#segmenter.flush(atMs));
+        await Promise.allSettled([...this.#awaitingFinals]);
+      })
+      .catch((error: unknown) => this.#o.onError?.(error as Error));
     return this.#work;
   }
 
@@ -76,6 +83,7 @@ export class CaptionStream {
     if (this.#closed) return;
     this.#closed = true;
     await this.#work;
+    await Promise.allSettled([...this.#awaitingFinals]);
   }
 
   async #process(pcm: Buffer, startMs: number): Promise<void> {
@@ -114,12 +122,14 @@ export class CaptionStream {
         if (!utterance) continue;
         const endMs = event.atMs;
         // The final is awaited off the audio path: the next utterance's audio keeps flowing.
-        void this.#o.engine.end().then(
-          (final) => {
-            if (final.text.trim()) this.#emit(utterance, final.text, true, endMs);
+        const final = this.#o.engine.end().then(
+          (hypothesis) => {
+            if (hypothesis.text.trim()) this.#emit(utterance, hypothesis.text, true, endMs);
           },
           (error: unknown) => this.#o.onError?.(error as Error),
         );
+        this.#awaitingFinals.add(final);
+        void final.finally(() => this.#awaitingFinals.delete(final));
       }
     }
   }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Caption, CaptionLanguage } from '@classbridge/protocol';
 import type { WorkerCommand, WorkerEvent } from './messages.js';
+import { DEFAULT_ENGINE_CHOICE, ENGINE_CHOICE_ENV, type EngineChoice } from '../asr/engineChoice.js';
 
 /** The built entry point (next to this file in dist/; from the sources under test, in ../../dist). */
 const MAIN = [new URL('./captionWorkerMain.js', import.meta.url), new URL('../../dist/worker/captionWorkerMain.js', import.meta.url)]
@@ -28,8 +29,16 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
   #child: ChildProcess | null = null;
   #ready: Promise<void> | null = null;
   readonly #opening = new Map<string, { resolve: (port: number) => void; reject: (error: Error) => void }>();
+  readonly #closing = new Map<string, () => void>();
   #restarts = 0;
   #closed = false;
+  readonly #engines: EngineChoice;
+
+  /** `engines`: which speech engine recognises which language, and where models are (default: pocketsphinx for English). */
+  constructor(options: { engines?: EngineChoice } = {}) {
+    super();
+    this.#engines = options.engines ?? DEFAULT_ENGINE_CHOICE;
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -66,8 +75,23 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
     this.#send({ type: 'flush', streamId });
   }
 
-  closeStream(streamId: string): void {
-    this.#send({ type: 'close', streamId });
+  /**
+   * Closes a stream after finishing the utterance in progress; resolves once its last final caption
+   * was emitted, or after `timeoutMs` (a stuck engine), or at once if the process is gone.
+   */
+  closeStream(streamId: string, timeoutMs = 5_000): Promise<void> {
+    if (!this.#child?.connected) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const previous = this.#closing.get(streamId);
+      function done() {
+        clearTimeout(timer);
+        previous?.();
+        resolve();
+      }
+      this.#closing.set(streamId, done);
+      this.#send({ type: 'close', streamId });
+    }).finally(() => this.#closing.delete(streamId));
   }
 
   async close(): Promise<void> {
@@ -77,6 +101,7 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
     this.#child = null;
     for (const pending of this.#opening.values()) pending.reject(new Error('the caption worker was closed'));
     this.#opening.clear();
+    this.#settleClosing();
     if (child && child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -89,7 +114,7 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
   }
 
   #spawn(): Promise<void> {
-    const child = fork(MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, [ENGINE_CHOICE_ENV]: JSON.stringify(this.#engines) } });
     this.#child = child;
     return new Promise<void>((resolve, reject) => {
       child.on('message', (event: WorkerEvent) => {
@@ -103,6 +128,9 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
             break;
           case 'caption':
             this.#emitSafely('caption', { streamId: event.streamId, caption: event.caption });
+            break;
+          case 'closed':
+            this.#closing.get(event.streamId)?.();
             break;
           case 'lag':
             this.#emitSafely('lag', { streamId: event.streamId, lagMs: event.lagMs });
@@ -121,12 +149,18 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
         if (this.#child !== child || this.#closed) return;
         for (const pending of this.#opening.values()) pending.reject(new Error('the caption worker died'));
         this.#opening.clear();
+        this.#settleClosing();
         this.#restarts++;
         this.#ready = this.#spawn();
         this.#ready.catch(() => {});
         this.#emitSafely('restarted', { code, signal });
       });
     });
+  }
+
+  #settleClosing(): void {
+    for (const done of [...this.#closing.values()]) done();
+    this.#closing.clear();
   }
 
   #emitSafely<E extends keyof CaptionWorkerEvents>(event: E, ...args: CaptionWorkerEvents[E]): void {

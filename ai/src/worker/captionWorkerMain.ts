@@ -5,7 +5,9 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { OpusDepacketizer, parseRtpPacket, RtpClock } from '@classbridge/recorder';
-import { PocketsphinxEngine } from '../asr/PocketsphinxEngine.js';
+import { createSpeechEngine } from '../asr/createSpeechEngine.js';
+import { ENGINE_CHOICE_ENV, readEngineChoice } from '../asr/engineChoice.js';
+import type { SpeechEngine } from '../asr/SpeechEngine.js';
 import { OpusPcmDecoder } from '../audio/OpusPcmDecoder.js';
 import { CaptionStream } from '../captions/CaptionStream.js';
 import { SileroVad } from '../vad/SileroVad.js';
@@ -17,24 +19,26 @@ interface Stream {
   depacketizer: OpusDepacketizer;
   clock: RtpClock;
   captions: CaptionStream;
-  engine: PocketsphinxEngine;
+  engine: SpeechEngine;
   vad: SileroVad;
   payloadType: number;
 }
 
 const streams = new Map<string, Stream>();
+const engineChoice = readEngineChoice(process.env[ENGINE_CHOICE_ENV]);
 const send = (event: WorkerEvent) => process.send?.(event);
 
 async function open(command: Extract<WorkerCommand, { type: 'open' }>): Promise<void> {
   const { streamId } = command;
   if (streams.has(streamId)) return;
-  if (command.language !== 'en') {
-    send({ type: 'error', streamId, code: 'ASR_UNAVAILABLE', message: `no speech engine for language ${command.language} on this server (see MODELS_DIR in README)` });
-    return;
+  const engine = await createSpeechEngine(command.language, engineChoice);
+  try {
+    await engine.start();
+  } catch (error) {
+    await engine.close();
+    throw error;
   }
   const vad = await SileroVad.load();
-  const engine = new PocketsphinxEngine();
-  await engine.start();
   const captions = new CaptionStream({
     participantId: command.participantId,
     speaker: command.speaker,
@@ -77,14 +81,21 @@ function receive(stream: Stream, datagram: Buffer): void {
 
 async function close(streamId: string): Promise<void> {
   const stream = streams.get(streamId);
-  if (!stream) return;
+  if (!stream) {
+    send({ type: 'closed', streamId });
+    return;
+  }
   streams.delete(streamId);
   stream.socket.close();
-  await stream.captions.flush(Date.now());
-  await stream.captions.close();
-  stream.decoder.close();
-  await stream.engine.close();
-  await stream.vad.close();
+  try {
+    await stream.captions.flush(Date.now());
+  } finally {
+    send({ type: 'closed', streamId });
+    await stream.captions.close();
+    stream.decoder.close();
+    await stream.engine.close();
+    await stream.vad.close();
+  }
 }
 
 process.on('message', (message: WorkerCommand) => {

@@ -16,4 +16,6 @@ export type WorkerEvent =
   | { type: 'opened'; streamId: string; port: number }
   | { type: 'caption'; streamId: string; caption: Caption }
   | { type: 'lag'; streamId: string; lagMs: number }
+  /** A stream is closed and its last final caption (if any) was sent before this. */
+  | { type: 'closed'; streamId: string }
   | { type: 'error'; streamId: string | null; code: string; message: string };

@@ -51,8 +51,9 @@ export async function startLocalServer(env: Record<string, string> = {}, options
       TOKEN_SECRET: 'test-token-secret-0123456789-0123456789',
       DATA_DIR: dir,
       LOG_LEVEL: process.env['CLASSBRIDGE_TEST_LOG_LEVEL'] ?? 'silent',
-      // Recording composes with ffmpeg in the background: only the tests about it turn it on.
+      // Recording composes with ffmpeg and captions run speech recognition in the background: only the tests about them turn them on.
       RECORDING: 'off',
+      CAPTIONS: 'off',
       ...env,
     },
     os.availableParallelism(),

@@ -30,6 +30,7 @@ const EVENT_NAMES = [
   'removed',
   'lessonEnded',
   'recordingChanged',
+  'caption',
   'error',
 ];
 
@@ -57,7 +58,7 @@ export async function openSdkPage(
       for (const name of names) {
         w.cb.on(name, (payload: any) => {
           const safe = payload && typeof payload === 'object' ? Object.fromEntries(Object.entries(payload).filter(([key]) => key !== 'track')) : payload;
-          w.cbEvents.push({ name, payload: JSON.parse(JSON.stringify(safe ?? null)), at: performance.now() });
+          w.cbEvents.push({ name, payload: JSON.parse(JSON.stringify(safe ?? null)), at: performance.now(), wallMs: Date.now() });
         });
       }
     },

@@ -100,8 +100,9 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
     TOKEN_SECRET: tokenSecret,
     DEMO: '0',
     LOG_LEVEL: 'warn',
-    // Recording composes with ffmpeg in the background: only the tests and benchmarks about it turn it on.
+    // Recording (ffmpeg) and captions (speech recognition) work in the background: only the tests and benchmarks about them turn them on.
     RECORDING: 'off',
+    CAPTIONS: 'off',
     ...env,
   };
   // Only what a service manager would pass besides the configuration: no NODE_OPTIONS from jest, no stray settings of the developer's shell.

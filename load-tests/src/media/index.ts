@@ -4,3 +4,4 @@ export * from './wav.js';
 export * from './fakeMedia.js';
 export * from './analyzeMedia.js';
 export * from './recordInPage.js';
+export * from './speech.js';

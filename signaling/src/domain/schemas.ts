@@ -38,6 +38,10 @@ export const lessonSchema = z.object({
   durationMinutes: z.number().int().min(1).max(600).default(45),
   /** Record the lesson for replay (default on; absent in older files means on). */
   recording: z.boolean().default(true),
+  /** The language spoken, which picks the caption engine (absent in older files means Mandarin). */
+  language: z.enum(['zh', 'en']).default('zh'),
+  /** Live captions and a transcript (default on; they need an engine for the language, see README). */
+  captions: z.boolean().default(true),
   status: lessonStatusSchema,
   startedAt: z.iso.datetime().nullable().default(null),
   endedAt: z.iso.datetime().nullable().default(null),
@@ -48,7 +52,7 @@ export const lessonSchema = z.object({
 
 /** Body of POST /api/lessons (never removedParticipantIds, status or timestamps: the server sets those). */
 export const createLessonSchema = lessonSchema
-  .pick({ title: true, subject: true, teacherId: true, mainClassroomId: true, remoteClassroomIds: true, scheduledStart: true, durationMinutes: true, recording: true })
+  .pick({ title: true, subject: true, teacherId: true, mainClassroomId: true, remoteClassroomIds: true, scheduledStart: true, durationMinutes: true, recording: true, language: true, captions: true })
   .extend({ id: id.optional() })
   .strict();
 

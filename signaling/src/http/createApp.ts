@@ -26,6 +26,8 @@ import type { Recorder } from '@classbridge/recorder';
 import type { ReplayTokens } from '../recordings/ReplayTokens.js';
 import { recordingRoutes } from './recordingRoutes.js';
 import { replayRoutes } from './replayRoutes.js';
+import { adminTranscriptRoutes, replayTranscriptRoutes } from './transcriptRoutes.js';
+import type { TranscriptStore } from '@classbridge/ai';
 
 export interface AppOptions {
   adminApiKey: string;
@@ -49,6 +51,8 @@ export interface AppOptions {
   webhookLog?: DeliveryLog | undefined;
   /** The lesson recorder; undefined when recording is off. */
   recordings: Recorder | undefined;
+  /** Lesson transcripts; undefined when captions are off. */
+  transcripts: TranscriptStore | undefined;
   replayTokens: ReplayTokens;
 }
 
@@ -91,20 +95,26 @@ export function createApp(options: AppOptions): Express {
     res.json(openapi);
   });
   const perAddress = restBudget(options);
-  const { replayTokens } = options;
+  const { replayTokens, transcripts } = options;
   app.use(
     '/api',
     perAddress,
-    restApi({ ...options, webhookRoutes: webhookRoutes(options.webhookLog), recordingRoutes: recordingRoutes({ recordings: options.recordings, store: options.store, replayTokens }) }),
+    restApi({
+      ...options,
+      webhookRoutes: webhookRoutes(options.webhookLog),
+      recordingRoutes: recordingRoutes({ recordings: options.recordings, store: options.store, replayTokens, transcripts }),
+      transcriptRoutes: adminTranscriptRoutes(transcripts, options.store),
+    }),
   );
-  app.use('/replay', perAddress, replayRoutes(options.recordings, replayTokens));
+  // Transcript routes first: /replay/:token/transcript/search would otherwise look like a recording file.
+  app.use('/replay', perAddress, replayTranscriptRoutes(transcripts, replayTokens), replayRoutes(options.recordings, replayTokens, transcripts));
   // The replay page works in every mode: schools hand out replay links (/replay.html#token=…).
   for (const name of REPLAY_PAGE_FILES) app.get(`/${name}`, (_req, res) => res.sendFile(path.join(publicDir, name)));
   app.get('/vendor/hls.light.min.js', (_req, res) => res.sendFile(hlsScript()));
   // The SDK is for third-party apps too, so it is served in every mode.
   app.use('/sdk', allowOrigins(options.corsOrigins), sdkAssets(sdkBundleDir(), logger));
   if (options.demo) {
-    app.use('/demo', perAddress, demoRoutes(options.store, options.issuer, options.recordings, replayTokens));
+    app.use('/demo', perAddress, demoRoutes(options.store, options.issuer, options.recordings, replayTokens, transcripts));
     app.use(express.static(publicDir));
     app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   }

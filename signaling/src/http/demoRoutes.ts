@@ -8,6 +8,8 @@ import { validate } from './restApi.js';
 import type { Recorder } from '@classbridge/recorder';
 import type { ReplayTokens } from '../recordings/ReplayTokens.js';
 import { recordingSummary } from './recordingRoutes.js';
+import type { TranscriptStore } from '@classbridge/ai';
+import { hasCaptions } from '../recordings/recordingCaptions.js';
 
 const seatSchema = z
   .object({
@@ -21,14 +23,19 @@ const seatSchema = z
  * DEMO=1 only: lets the demo pages pick a seat without an admin key. It mints
  * tokens for anyone, so it is never mounted outside demo mode.
  */
-export function demoRoutes(store: DirectoryStore, issuer: TokenIssuer, recordings: Recorder | undefined, replayTokens: ReplayTokens): Router {
+export function demoRoutes(store: DirectoryStore, issuer: TokenIssuer, recordings: Recorder | undefined, replayTokens: ReplayTokens, transcripts: TranscriptStore | undefined): Router {
   const router = express.Router();
   // Every recording with a fresh replay link per lesson, so the demo replay page needs no admin key.
   router.get('/recordings', async (_req, res) => {
     const manifests = recordings ? await recordings.list() : [];
     const links = new Map<string, string>();
-    for (const manifest of manifests) if (!links.has(manifest.lessonId)) links.set(manifest.lessonId, replayTokens.mint(manifest.lessonId, 4 * 3600).token);
-    res.json({ recordings: manifests.map((manifest) => ({ ...recordingSummary(manifest), token: links.get(manifest.lessonId) })) });
+    const captioned = new Map<string, boolean>();
+    for (const { lessonId } of manifests) {
+      if (links.has(lessonId)) continue;
+      links.set(lessonId, replayTokens.mint(lessonId, 4 * 3600).token);
+      captioned.set(lessonId, await hasCaptions(transcripts, lessonId));
+    }
+    res.json({ recordings: manifests.map((manifest) => ({ ...recordingSummary(manifest, captioned.get(manifest.lessonId) ?? false), token: links.get(manifest.lessonId) })) });
   });
   router.get('/lessons', async (_req, res) => {
     const directory = await store.snapshot();

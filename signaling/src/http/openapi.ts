@@ -151,6 +151,44 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'The file' }, '206': { description: 'A byte range' }, '401': errorResponse, '404': errorResponse },
         },
       },
+      '/api/lessons/{lessonId}/transcript': {
+        get: {
+          summary: 'A lesson\'s transcript (final captions with speaker and times): JSON, WebVTT or SRT; 404 when it has none or CAPTIONS=off',
+          parameters: [
+            lessonId,
+            { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'vtt', 'srt'], default: 'json' } },
+            { name: 'download', in: 'query', schema: { type: 'string', enum: ['0', '1'] } },
+          ],
+          responses: { '200': { description: 'The transcript' }, ...errors },
+        },
+      },
+      '/api/transcripts/search': {
+        get: {
+          summary: 'Where a word or phrase was said: substring, case- and width-insensitive, over every transcript (or one lesson\'s)',
+          parameters: [
+            { name: 'q', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 100 } },
+            { name: 'lessonId', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          ],
+          responses: { '200': { description: '{ query, hits: [{ lessonId, lessonTitle, captionId, speaker, text, atSeconds, startMs }] }' }, ...errors },
+        },
+      },
+      '/replay/{token}/transcript': {
+        get: {
+          security: [],
+          summary: 'Viewers: the transcript of the replay token\'s lesson (JSON, WebVTT or SRT)',
+          parameters: [replayToken, { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'vtt', 'srt'], default: 'json' } }],
+          responses: { '200': { description: 'The transcript' }, '401': errorResponse, '404': errorResponse },
+        },
+      },
+      '/replay/{token}/transcript/search': {
+        get: {
+          security: [],
+          summary: 'Viewers: where a word was said in the replay token\'s lesson',
+          parameters: [replayToken, { name: 'q', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 100 } }],
+          responses: { '200': { description: '{ query, hits }' }, '400': errorResponse, '401': errorResponse },
+        },
+      },
       '/api/webhooks/deliveries': {
         get: {
           summary: 'The last webhook deliveries, newest first (404 when webhooks are off)',

@@ -8,12 +8,14 @@ import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { ReplayTokens } from '../recordings/ReplayTokens.js';
 import { validate } from './restApi.js';
 import { mustFindFile, sendReplayFile } from './replayFiles.js';
+import type { TranscriptStore } from '@classbridge/ai';
+import { CAPTIONS_FILE, hasCaptions, recordingCaptions } from '../recordings/recordingCaptions.js';
 
 export const replayTokenRequestSchema = z.object({ ttlSeconds: z.number().int().min(60).max(90 * 24 * 3600).optional() }).strict();
 const listQuerySchema = z.object({ lessonId: z.string().min(1).max(64).optional() }).strict();
 
 /** What a listing shows of a recording (the full manifest is one GET away). */
-export function recordingSummary(manifest: RecordingManifest) {
+export function recordingSummary(manifest: RecordingManifest, captions: boolean) {
   return {
     recordingId: manifest.recordingId,
     lessonId: manifest.lessonId,
@@ -26,7 +28,7 @@ export function recordingSummary(manifest: RecordingManifest) {
     error: manifest.error,
     readyAfterEndSeconds: manifest.replay?.readyAfterEndSeconds ?? null,
     hasThumbnail: Boolean(manifest.replay?.thumbnail),
-    hasCaptions: Boolean(manifest.replay?.captions),
+    hasCaptions: captions,
   };
 }
 
@@ -39,10 +41,11 @@ export interface RecordingRoutesOptions {
   recordings: Recorder | undefined;
   store: DirectoryStore;
   replayTokens: ReplayTokens;
+  transcripts: TranscriptStore | undefined;
 }
 
 /** Admin routes (behind the API key): list, inspect, delete, download, and mint replay links. */
-export function recordingRoutes({ recordings, store, replayTokens }: RecordingRoutesOptions): Router {
+export function recordingRoutes({ recordings, store, replayTokens, transcripts }: RecordingRoutesOptions): Router {
   const router = express.Router();
   const recorder = (): Recorder => {
     if (!recordings) throw new ClassBridgeError(ErrorCode.NotFound, 'recording is off on this server (RECORDING=off, or no ffmpeg)');
@@ -55,7 +58,10 @@ export function recordingRoutes({ recordings, store, replayTokens }: RecordingRo
       res.json({ recording: 'off', recordings: [] });
       return;
     }
-    res.json({ recording: 'on', recordings: (await recordings.list(query.lessonId ? { lessonId: query.lessonId } : {})).map(recordingSummary) });
+    const manifests = await recordings.list(query.lessonId ? { lessonId: query.lessonId } : {});
+    const captioned = new Map<string, boolean>();
+    for (const { lessonId } of manifests) if (!captioned.has(lessonId)) captioned.set(lessonId, await hasCaptions(transcripts, lessonId));
+    res.json({ recording: 'on', recordings: manifests.map((manifest) => recordingSummary(manifest, captioned.get(manifest.lessonId) ?? false)) });
   });
 
   router.get('/recordings/:recordingId', async (req, res) => {
@@ -72,7 +78,11 @@ export function recordingRoutes({ recordings, store, replayTokens }: RecordingRo
   router.get('/recordings/:recordingId/files/:name', async (req, res) => {
     const recordingId = recordingIdParam(req.params['recordingId']);
     const name = fileNameParam(req.params['name']);
-    const file = await mustFindFile(() => recorder().replayFile(recordingId, name));
+    const file = await mustFindFile(async () => {
+      if (name !== CAPTIONS_FILE) return recorder().replayFile(recordingId, name);
+      const manifest = await recorder().get(recordingId);
+      return manifest ? recordingCaptions(transcripts, manifest) : null;
+    });
     sendReplayFile(req, res, name, file, { download: req.query['download'] === '1' });
   });
 

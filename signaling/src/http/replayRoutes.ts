@@ -5,13 +5,15 @@ import type { Recorder } from '@classbridge/recorder';
 import type { ReplayTokens } from '../recordings/ReplayTokens.js';
 import { fileNameParam, recordingIdParam } from './recordingRoutes.js';
 import { mustFindFile, sendReplayFile } from './replayFiles.js';
+import type { TranscriptStore } from '@classbridge/ai';
+import { CAPTIONS_FILE, hasCaptions, recordingCaptions } from '../recordings/recordingCaptions.js';
 
 /**
  * Replay for viewers, mounted at /replay: everything needs a replay token for
  * the lesson, carried as the first path segment, so the HLS playlist's relative
  * segment URIs carry it too. Nothing can be listed or guessed without one.
  */
-export function replayRoutes(recordings: Recorder | undefined, replayTokens: ReplayTokens): Router {
+export function replayRoutes(recordings: Recorder | undefined, replayTokens: ReplayTokens, transcripts: TranscriptStore | undefined): Router {
   const router = express.Router();
   const recorder = (): Recorder => {
     if (!recordings) throw new ClassBridgeError(ErrorCode.NotFound, 'recording is off on this server');
@@ -21,6 +23,7 @@ export function replayRoutes(recordings: Recorder | undefined, replayTokens: Rep
   router.get('/:token/recordings', async (req, res) => {
     const { lessonId } = replayTokens.verify(String(req.params['token']));
     const ready = (await recorder().list({ lessonId })).filter((manifest) => manifest.state === 'ready');
+    const captions = (await hasCaptions(transcripts, lessonId)) ? CAPTIONS_FILE : null;
     res.set('Cache-Control', 'private, no-store');
     res.json({
       lessonId,
@@ -34,7 +37,7 @@ export function replayRoutes(recordings: Recorder | undefined, replayTokens: Rep
         playlist: manifest.replay?.playlist ?? null,
         mp4: manifest.replay?.mp4 ?? null,
         thumbnail: manifest.replay?.thumbnail ?? null,
-        captions: manifest.replay?.captions ?? null,
+        captions,
       })),
     });
   });
@@ -46,7 +49,7 @@ export function replayRoutes(recordings: Recorder | undefined, replayTokens: Rep
     const manifest = await recorder().get(recordingId);
     // Another lesson's recording answers exactly like a missing one.
     if (!manifest || manifest.lessonId !== lessonId) throw new ClassBridgeError(ErrorCode.NotFound, 'no such recording file');
-    const file = await mustFindFile(() => recorder().replayFile(recordingId, name));
+    const file = await mustFindFile(() => (name === CAPTIONS_FILE ? recordingCaptions(transcripts, manifest) : recorder().replayFile(recordingId, name)));
     sendReplayFile(req, res, name, file, { download: req.query['download'] === '1' });
   };
   router.get('/:token/:recordingId/:file', serve);

@@ -25,13 +25,16 @@ export interface RestApiOptions {
   webhookRoutes: Router;
   /** /recordings and /lessons/:id/replay-tokens, behind the same key check. */
   recordingRoutes: Router;
+  /** /lessons/:id/transcript and /transcripts/search, behind the same key check. */
+  transcriptRoutes: Router;
 }
 
 /** The admin REST API under /api (described in openapi.ts). */
-export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons, events, webhookRoutes, recordingRoutes }: RestApiOptions): Router {
+export function restApi({ adminApiKey, store, registry, issuer, budgets, trustProxyHops, maxOpenLessons, events, webhookRoutes, recordingRoutes, transcriptRoutes }: RestApiOptions): Router {
   const router = express.Router();
   router.use(requireApiKey(adminApiKey, budgets, trustProxyHops));
   router.use(recordingRoutes);
+  router.use(transcriptRoutes);
 
   router.get('/directory', async (_req, res) => {
     const { lessons: _lessons, ...directory } = await store.snapshot();

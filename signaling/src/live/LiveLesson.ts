@@ -28,7 +28,7 @@ import type { SfuControl } from '@classbridge/sfu';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import type { LessonChannel } from './LessonChannel.js';
-import type { LessonEventBus, ParticipantSummary } from '@classbridge/protocol';
+import type { Caption, LessonEventBus, ParticipantSummary } from '@classbridge/protocol';
 import { ParticipantRecord } from './ParticipantRecord.js';
 
 interface ProducerRecord extends ProducerInfo {
@@ -520,6 +520,12 @@ export class LiveLesson {
   announceRecording(recording: boolean): void {
     if (this.#ended) return;
     this.#channel.broadcast('recordingChanged', { recording });
+  }
+
+  /** A live caption for everyone in the lesson (the caption service computed it off this process's event loop). */
+  announceCaption(caption: Caption): void {
+    if (this.#ended) return;
+    this.#channel.broadcast('caption', caption);
   }
 
   #byPeer(peerId: string): ParticipantRecord | undefined {

@@ -5,7 +5,7 @@ import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import { LiveLesson } from './LiveLesson.js';
 import type { LessonChannel } from './LessonChannel.js';
-import type { LessonEventBus } from '@classbridge/protocol';
+import type { Caption, LessonEventBus } from '@classbridge/protocol';
 
 export interface LiveLessonRegistryOptions {
   sfu: SfuControl;
@@ -112,6 +112,10 @@ export class LiveLessonRegistry {
   /** Tells a lesson's participants that its recording started or stopped (no-op when nobody is in). */
   announceRecording(lessonId: string, recording: boolean): void {
     this.#live(lessonId)?.announceRecording(recording);
+  }
+
+  announceCaption(lessonId: string, caption: Caption): void {
+    this.#live(lessonId)?.announceCaption(caption);
   }
 
   close(): void {

@@ -1,0 +1,200 @@
+import type { Logger } from 'pino';
+import type { Caption, CaptionLanguage, LessonEvent, LessonEventBus } from '@classbridge/protocol';
+import type { SfuControl } from '@classbridge/sfu';
+import { TypedEmitter } from '@classbridge/sfu';
+import type { CaptionWorker } from '../worker/CaptionWorker.js';
+import type { TranscriptStore } from '../transcripts/TranscriptStore.js';
+import { LessonCaptions } from './LessonCaptions.js';
+import type { CaptionMetrics } from './CaptionMetrics.js';
+
+/** What the caption service needs to know about a lesson (the directory answers). */
+export interface CaptionCatalog {
+  /** null: no such lesson. */
+  describe(lessonId: string): Promise<{ captions: boolean; language: CaptionLanguage } | null>;
+}
+
+export interface CaptionServiceOptions {
+  sfu: SfuControl;
+  events: LessonEventBus;
+  worker: CaptionWorker;
+  lessons: CaptionCatalog;
+  transcripts: TranscriptStore;
+  metrics: CaptionMetrics;
+  logger: Logger;
+  /** Where the worker's sockets listen (default loopback: it runs on this machine). */
+  listenIp?: string;
+}
+
+interface CaptionServiceEvents extends Record<string, unknown> {
+  /** A caption for everyone in the lesson (partials, then the final of each utterance). */
+  caption: { lessonId: string; caption: Caption };
+  /** A lesson's transcript was saved as complete (its lesson ended). */
+  transcriptSaved: { lessonId: string };
+  /** Captions cannot run for a lesson here (engine or model missing): said once per lesson. */
+  unavailable: { lessonId: string; code: string; message: string };
+}
+
+/**
+ * Live captions for every lesson that wants them: follows the server-side lesson events, keeps a
+ * LessonCaptions per live lesson, routes the caption worker's output to it, and reopens every
+ * stream when the worker process is restarted. Only the lesson event bus, the SFU's media taps and
+ * the worker are touched, so a caption failure never reaches a socket handler.
+ */
+export class CaptionService extends TypedEmitter<CaptionServiceEvents> {
+  readonly #o: CaptionServiceOptions;
+  readonly #lessons = new Map<string, LessonCaptions>();
+  /** Lessons being looked up in the catalog, with the events that arrived meanwhile. */
+  readonly #starting = new Map<string, LessonEvent[]>();
+  readonly #notCaptioned = new Set<string>();
+  readonly #streamOwners = new Map<string, LessonCaptions>();
+  readonly #closing = new Set<Promise<void>>();
+  readonly #unsubscribe: () => void;
+  readonly #detach: Array<() => void> = [];
+  #nextStream = 0;
+  #closed = false;
+
+  constructor(options: CaptionServiceOptions) {
+    super();
+    this.#o = options;
+    const { sfu, worker } = options;
+    const onTapClosed = ({ roomId, tapId }: { roomId: string; tapId: string }) => this.#lessons.get(roomId)?.onTapClosed(tapId);
+    const onSenderReport = (report: { roomId: string; tapId: string; ssrc: number; ntpMs: number; rtpTimestamp: number }) =>
+      this.#lessons.get(report.roomId)?.onSenderReport(report);
+    sfu.on('mediaTapClosed', onTapClosed);
+    sfu.on('mediaTapSenderReport', onSenderReport);
+    this.#detach.push(() => sfu.off('mediaTapClosed', onTapClosed), () => sfu.off('mediaTapSenderReport', onSenderReport));
+
+    const onCaption = ({ streamId, caption }: { streamId: string; caption: Caption }) => this.#streamOwners.get(streamId)?.onCaption(caption);
+    const onLag = ({ streamId, lagMs }: { streamId: string; lagMs: number }) => options.metrics.observeLag(streamId, lagMs);
+    const onError = ({ streamId, code, message }: { streamId: string | null; code: string; message: string }) => {
+      options.metrics.errors.inc({ code });
+      options.logger.warn({ streamId, code, err: message }, 'caption stream error');
+      if (streamId) this.#streamOwners.get(streamId)?.onStreamError(streamId, code, message);
+    };
+    const onRestarted = ({ code, signal }: { code: number | null; signal: string | null }) => {
+      options.metrics.workerRestarts.inc();
+      options.logger.error({ code, signal }, 'the caption worker died and was restarted; reopening caption streams');
+      for (const lesson of this.#lessons.values()) lesson.reopenAll();
+    };
+    worker.on('caption', onCaption);
+    worker.on('lag', onLag);
+    worker.on('streamError', onError);
+    worker.on('restarted', onRestarted);
+    this.#detach.push(
+      () => worker.off('caption', onCaption),
+      () => worker.off('lag', onLag),
+      () => worker.off('streamError', onError),
+      () => worker.off('restarted', onRestarted),
+    );
+    this.#unsubscribe = options.events.subscribe((event) => this.#onEvent(event));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Producer ids captioned now in a lesson (tests, diagnostics). */
+  captionedProducers(lessonId: string): string[] {
+    return this.#lessons.get(lessonId)?.captionedProducers ?? [];
+  }
+
+  /** Resolves once every ended lesson's transcript is written (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#closing.size > 0) await Promise.all([...this.#closing]);
+  }
+
+  /** Stops captioning; transcripts of running lessons are saved as incomplete. The worker is the owner's to close. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    for (const detach of this.#detach) detach();
+    await Promise.all([...this.#lessons.values()].map((lesson) => this.#finish(lesson, false)));
+    await this.idle();
+    this.removeAllListeners();
+  }
+
+  #onEvent(event: LessonEvent): void {
+    if (this.#closed) return;
+    const { lessonId } = event;
+    const starting = this.#starting.get(lessonId);
+    if (starting) {
+      starting.push(event);
+      return;
+    }
+    const lesson = this.#lessons.get(lessonId);
+    if (event.type === 'lesson.ended') {
+      this.#notCaptioned.delete(lessonId);
+      if (lesson) void this.#finish(lesson, true);
+      return;
+    }
+    if (lesson) lesson.handle(event);
+    else if (!this.#notCaptioned.has(lessonId)) void this.#open(lessonId, event);
+  }
+
+  async #open(lessonId: string, first: LessonEvent): Promise<void> {
+    const pending = [first];
+    this.#starting.set(lessonId, pending);
+    let lesson: LessonCaptions | undefined;
+    try {
+      const described = await this.#o.lessons.describe(lessonId);
+      if (!described?.captions || this.#closed) {
+        // Its later events are ignored (its end, replayed below, forgets it).
+        this.#notCaptioned.add(lessonId);
+      } else {
+        lesson = await this.#createLesson(lessonId, described.language);
+      }
+    } catch (error) {
+      this.#o.logger.error({ lessonId, err: (error as Error).message }, 'captions not started for a lesson');
+    } finally {
+      this.#starting.delete(lessonId);
+    }
+    if (lesson) this.#lessons.set(lessonId, lesson);
+    for (const event of pending) this.#onEvent(event);
+  }
+
+  async #createLesson(lessonId: string, language: CaptionLanguage): Promise<LessonCaptions> {
+    const previous = await this.#o.transcripts.get(lessonId);
+    return new LessonCaptions(
+      lessonId,
+      language,
+      {
+        sfu: this.#o.sfu,
+        worker: this.#o.worker,
+        transcripts: this.#o.transcripts,
+        metrics: this.#o.metrics,
+        logger: this.#o.logger,
+        listenIp: this.#o.listenIp ?? '127.0.0.1',
+        nextStreamId: () => `s${++this.#nextStream}`,
+        claim: (streamId, owner) => (owner ? this.#streamOwners.set(streamId, owner) : this.#streamOwners.delete(streamId)),
+        publish: (caption) => {
+          this.#o.metrics.captions.inc({ kind: caption.final ? 'final' : 'partial' });
+          this.#emitSafely('caption', { lessonId, caption });
+        },
+        unavailable: (code, message) => {
+          this.#o.logger.error({ lessonId, language: language, code, err: message }, 'no live captions for this lesson');
+          this.#emitSafely('unavailable', { lessonId, code, message });
+        },
+      },
+      previous && !previous.complete && previous.language === language ? previous : undefined,
+    );
+  }
+
+  #finish(lesson: LessonCaptions, complete: boolean): Promise<void> {
+    this.#lessons.delete(lesson.lessonId);
+    const closing = lesson.close({ complete }).then(() => {
+      if (complete) this.#emitSafely('transcriptSaved', { lessonId: lesson.lessonId });
+    });
+    this.#closing.add(closing);
+    void closing.finally(() => this.#closing.delete(closing));
+    return closing;
+  }
+
+  #emitSafely<E extends keyof CaptionServiceEvents & string>(event: E, payload: CaptionServiceEvents[E]): void {
+    try {
+      this.emit(event, payload);
+    } catch (error) {
+      this.#o.logger.error({ event, err: (error as Error).message }, 'a caption listener failed');
+    }
+  }
+}
