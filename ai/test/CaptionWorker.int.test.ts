@@ -53,10 +53,32 @@ describe('CaptionWorker (a separate process: Opus RTP in, captions out)', () => 
     expect(wordErrorRate(more.spans[0]!.text, resumed[0]!.text)).toBeLessThanOrEqual(0.25);
   });
 
-  it('refuses a language it has no engine for with a stable code, and keeps serving', async () => {
-    await expect(worker.open({ streamId: 'zh', participantId: 'teacher', speaker: '王丽', language: 'zh', payloadType: 111 })).rejects.toMatchObject({ code: 'ASR_UNAVAILABLE' });
+  it('refuses a language whose model is not installed with a stable code naming the path and the fetch script, and keeps serving', async () => {
+    // Mandarin is sherpa-onnx's by default; its model is not in MODELS_DIR on a fresh machine.
+    await expect(worker.open({ streamId: 'zh', participantId: 'teacher', speaker: '王丽', language: 'zh', payloadType: 111 })).rejects.toMatchObject({
+      code: 'ASR_MODEL_UNUSABLE',
+      message: expect.stringMatching(/sherpa-onnx-streaming-zipformer-bilingual-zh-en.*scripts\/fetch-models\.sh/),
+    });
     const port = await worker.open({ streamId: 'en', participantId: 'teacher', speaker: '王丽', language: 'en', payloadType: 111 });
     expect(port).toBeGreaterThan(0);
-    worker.closeStream('en');
+    await worker.closeStream('en');
+  });
+
+  it('uses the engine the operator chose per language (pocketsphinx cannot do Mandarin: ASR_UNAVAILABLE)', async () => {
+    const chosen = new CaptionWorker({ engines: { engines: { en: 'pocketsphinx', zh: 'pocketsphinx' }, modelsDir: '/nonexistent-models' } });
+    try {
+      await expect(chosen.open({ streamId: 'zh', participantId: 'teacher', speaker: '王丽', language: 'zh', payloadType: 111 })).rejects.toMatchObject({ code: 'ASR_UNAVAILABLE' });
+      const whisper = new CaptionWorker({ engines: { engines: { en: 'whisper', zh: 'whisper' }, modelsDir: '/nonexistent-models' } });
+      try {
+        await expect(whisper.open({ streamId: 'en', participantId: 'teacher', speaker: '王丽', language: 'en', payloadType: 111 })).rejects.toMatchObject({
+          code: 'ASR_MODEL_UNUSABLE',
+          message: expect.stringContaining('/nonexistent-models/whisper/ggml-base.bin'),
+        });
+      } finally {
+        await whisper.close();
+      }
+    } finally {
+      await chosen.close();
+    }
   });
 });

@@ -17,6 +17,8 @@ const lessonInput = {
   scheduledStart: '2026-11-23T08:00:00.000Z',
   durationMinutes: 40,
   recording: true,
+  language: 'zh' as const,
+  captions: true,
 };
 
 /** The demo district as the store keeps it (defaults filled in). */

@@ -14,6 +14,8 @@ const lesson: Lesson = {
   scheduledStart: '2026-11-23T08:00:00.000Z', durationMinutes: 40, status: 'scheduled', startedAt: null, endedAt: null, createdAt: '2026-11-23T07:00:00.000Z',
   removedParticipantIds: [],
   recording: true,
+  language: 'zh' as const,
+  captions: true,
 };
 
 class RecordingChannel implements LessonChannel {

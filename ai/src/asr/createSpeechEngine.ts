@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import { PocketsphinxEngine } from './PocketsphinxEngine.js';
+import { DEFAULT_WHISPER_MODEL, WhisperEngine } from './WhisperEngine.js';
+import { SherpaOnnxEngine } from './SherpaOnnxEngine.js';
 import { EngineError, EngineErrorCode, type CaptionLanguage, type SpeechEngine } from './SpeechEngine.js';
 import type { EngineChoice } from './engineChoice.js';
 
@@ -12,7 +15,11 @@ export async function createSpeechEngine(language: CaptionLanguage, choice: Engi
     case 'pocketsphinx':
       if (language !== 'en') throw new EngineError(EngineErrorCode.Unavailable, `pocketsphinx here recognises English only, not ${language} (set CAPTION_ENGINE_ZH to sherpa-onnx or whisper)`);
       return new PocketsphinxEngine();
-    default:
-      throw new EngineError(EngineErrorCode.Unavailable, `speech engine ${name} is not available in this build`);
+    case 'whisper':
+      // A multilingual ggml model (base by default; `scripts/fetch-models.sh --whisper small` for more accuracy).
+      return new WhisperEngine({ language, modelPath: join(choice.modelsDir, DEFAULT_WHISPER_MODEL) });
+    case 'sherpa-onnx':
+      // The streaming zipformer zh-en model (scripts/fetch-models.sh) recognises Mandarin and English.
+      return new SherpaOnnxEngine({ language, modelsDir: choice.modelsDir });
   }
 }

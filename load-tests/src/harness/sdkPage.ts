@@ -11,8 +11,8 @@ export interface SdkPage {
   run<T>(code: string, arg?: unknown): Promise<T>;
   /** Runs `code` (as `run` does) every `pollMs` until it returns something truthy, and returns that; throws after `timeoutMs`. */
   waitFor<T>(code: string, arg?: unknown, timeoutMs?: number, pollMs?: number): Promise<T>;
-  /** Events the client emitted so far: `{ name, payload }`, payloads made JSON-safe. */
-  events(name?: string): Promise<Array<{ name: string; payload: any }>>;
+  /** Events the client emitted so far: `{ name, payload }`, payloads made JSON-safe, with when (performance.now() and Date.now() in the page). */
+  events(name?: string): Promise<Array<{ name: string; payload: any; at: number; wallMs: number }>>;
 }
 
 const EVENT_NAMES = [
