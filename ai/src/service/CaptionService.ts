@@ -4,7 +4,7 @@ import type { SfuControl } from '@classbridge/sfu';
 import { TypedEmitter } from '@classbridge/sfu';
 import type { CaptionWorker } from '../worker/CaptionWorker.js';
 import type { TranscriptStore } from '../transcripts/TranscriptStore.js';
-import { LessonCaptions } from './LessonCaptions.js';
+import { LessonCaptions, type CaptionStreams, type CaptionTaps } from './LessonCaptions.js';
 import type { CaptionMetrics } from './CaptionMetrics.js';
 
 /** What the caption service needs to know about a lesson (the directory answers). */
@@ -14,9 +14,9 @@ export interface CaptionCatalog {
 }
 
 export interface CaptionServiceOptions {
-  sfu: SfuControl;
+  sfu: CaptionTaps & Pick<SfuControl, 'on' | 'off'>;
   events: LessonEventBus;
-  worker: CaptionWorker;
+  worker: CaptionStreams & Pick<CaptionWorker, 'on' | 'off'>;
   lessons: CaptionCatalog;
   transcripts: TranscriptStore;
   metrics: CaptionMetrics;

@@ -7,9 +7,14 @@ import type { CaptionWorker } from '../worker/CaptionWorker.js';
 import { byStart, type TranscriptStore } from '../transcripts/TranscriptStore.js';
 import type { CaptionMetrics } from './CaptionMetrics.js';
 
+/** What captions need of the SFU: media taps of microphones. */
+export type CaptionTaps = Pick<SfuControl, 'getRouterRtpCapabilities' | 'openMediaTap' | 'closeMediaTap'>;
+/** What captions need of the caption worker: streams in, captions out (see CaptionService for the events). */
+export type CaptionStreams = Pick<CaptionWorker, 'open' | 'senderReport' | 'closeStream'>;
+
 export interface LessonCaptionsDeps {
-  sfu: SfuControl;
-  worker: CaptionWorker;
+  sfu: CaptionTaps;
+  worker: CaptionStreams;
   transcripts: TranscriptStore;
   metrics: CaptionMetrics;
   logger: Logger;
