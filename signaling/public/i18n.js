@@ -85,6 +85,9 @@ export const strings = {
     'replay.subtitle': '已录制的课程',
     'replay.play': '播放',
     'replay.download': '下载 MP4',
+    'replay.transcript': '课堂文稿',
+    'replay.search': '搜索文稿',
+    'replay.noMatch': '没有找到',
     'replay.duration': '时长',
     'replay.none': '暂无回放',
     'replay.interrupted': '录制中断（已保存到中断前）',
@@ -221,6 +224,9 @@ export const strings = {
     'replay.subtitle': 'Recorded lessons',
     'replay.play': 'Play',
     'replay.download': 'Download MP4',
+    'replay.transcript': 'Transcript',
+    'replay.search': 'Search the transcript',
+    'replay.noMatch': 'No match',
     'replay.duration': 'Duration',
     'replay.none': 'No recordings yet',
     'replay.interrupted': 'Recording interrupted (kept up to the interruption)',
@@ -338,6 +344,7 @@ export function applyI18n(root = document) {
   for (const element of root.querySelectorAll('[data-i18n]')) element.innerHTML = bi(element.dataset.i18n, undefined, { stack: 'i18nStack' in element.dataset });
   for (const element of root.querySelectorAll('[data-i18n-title]')) element.title = both(element.dataset.i18nTitle);
   for (const element of root.querySelectorAll('[data-i18n-aria]')) element.setAttribute('aria-label', both(element.dataset.i18nAria));
+  for (const element of root.querySelectorAll('[data-i18n-placeholder]')) element.placeholder = both(element.dataset.i18nPlaceholder);
 }
 
 /** A date and time in the school's locale, e.g. 2026年11月24日 星期二 09:30. */

@@ -47,9 +47,11 @@ function play(recording) {
   download.href = `${base(recording)}/${recording.mp4}?download=1`;
   download.innerHTML = bi('replay.download');
   for (const track of video.querySelectorAll('track')) track.remove();
+  $('transcript').hidden = true;
   if (recording.captions) {
     const track = document.createElement('track');
-    Object.assign(track, { kind: 'captions', srclang: 'zh', label: '字幕 Captions', src: `${base(recording)}/${recording.captions}`, default: true });
+    Object.assign(track, { kind: 'captions', srclang: recording.language ?? 'zh', label: '字幕 Captions', src: `${base(recording)}/${recording.captions}`, default: true });
+    track.addEventListener('load', () => showTranscript(track.track, video));
     video.append(track);
   }
   const source = `${base(recording)}/${recording.playlist}`;
@@ -64,6 +66,36 @@ function play(recording) {
     video.src = source;
   }
   window.scrollTo({ top: 0, behavior: 'smooth' });
+}
+
+/** The caption track's cues as a list: a line per utterance with its speaker, searchable, each a jump. */
+function showTranscript(textTrack, video) {
+  const lines = [...(textTrack.cues ?? [])].map((cue) => {
+    const voice = /^<v ([^>]*)>/.exec(cue.text);
+    const text = cue.text.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    return { at: cue.startTime, speaker: voice ? voice[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') : '', text };
+  });
+  if (!lines.length) return;
+  const list = $('transcript-lines');
+  const search = $('transcript-search');
+  const fold = (text) => text.normalize('NFKC').toLowerCase();
+  const render = () => {
+    const wanted = fold(search.value.trim());
+    const shown = lines.filter((line) => !wanted || fold(`${line.speaker} ${line.text}`).includes(wanted));
+    list.innerHTML = shown.length
+      ? shown.map((line) => `<li><button type="button" class="at" data-at="${line.at}">${duration(line.at * 1000)}</button><span class="who">${escape(line.speaker)}</span><span class="said">${escape(line.text)}</span></li>`).join('')
+      : `<li class="none">${bi('replay.noMatch')}</li>`;
+  };
+  list.onclick = (event) => {
+    const button = event.target.closest('button[data-at]');
+    if (!button) return;
+    video.currentTime = Number(button.dataset.at);
+    void video.play().catch(() => undefined);
+  };
+  search.oninput = render;
+  search.value = '';
+  render();
+  $('transcript').hidden = false;
 }
 
 function meta(recording) {

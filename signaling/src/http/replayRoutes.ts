@@ -6,7 +6,7 @@ import type { ReplayTokens } from '../recordings/ReplayTokens.js';
 import { fileNameParam, recordingIdParam } from './recordingRoutes.js';
 import { mustFindFile, sendReplayFile } from './replayFiles.js';
 import type { TranscriptStore } from '@classbridge/ai';
-import { CAPTIONS_FILE, hasCaptions, recordingCaptions } from '../recordings/recordingCaptions.js';
+import { CAPTIONS_FILE, recordingCaptions } from '../recordings/recordingCaptions.js';
 
 /**
  * Replay for viewers, mounted at /replay: everything needs a replay token for
@@ -23,7 +23,8 @@ export function replayRoutes(recordings: Recorder | undefined, replayTokens: Rep
   router.get('/:token/recordings', async (req, res) => {
     const { lessonId } = replayTokens.verify(String(req.params['token']));
     const ready = (await recorder().list({ lessonId })).filter((manifest) => manifest.state === 'ready');
-    const captions = (await hasCaptions(transcripts, lessonId)) ? CAPTIONS_FILE : null;
+    const transcript = await transcripts?.get(lessonId);
+    const captions = transcript?.captions.length ? CAPTIONS_FILE : null;
     res.set('Cache-Control', 'private, no-store');
     res.json({
       lessonId,
@@ -38,6 +39,8 @@ export function replayRoutes(recordings: Recorder | undefined, replayTokens: Rep
         mp4: manifest.replay?.mp4 ?? null,
         thumbnail: manifest.replay?.thumbnail ?? null,
         captions,
+        /** The captions' language (the <track>'s srclang). */
+        language: transcript?.language ?? null,
       })),
     });
   });
