@@ -27,3 +27,5 @@ export { createSpeechEngine } from './asr/createSpeechEngine.js';
 export type { EngineChoice, EngineName } from './asr/engineChoice.js';
 export { SherpaOnnxEngine } from './asr/SherpaOnnxEngine.js';
 export type { SherpaOnnxEngineOptions } from './asr/SherpaOnnxEngine.js';
+export { EchoDetector, DEFAULT_ECHO_CONFIG } from './echo/index.js';
+export type { EchoDetectorOptions, EchoState, EchoVerdict } from './echo/index.js';

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { Caption, LessonEventInput, Role } from '@classbridge/protocol';
 import { CaptionService } from '../src/service/CaptionService.js';
-import type { CaptionCatalog } from '../src/service/CaptionService.js';
+import type { CaptionCatalog, CaptionServiceOptions } from '../src/service/CaptionService.js';
 import { CaptionMetrics } from '../src/service/CaptionMetrics.js';
 import { TranscriptStore } from '../src/transcripts/TranscriptStore.js';
 import { FakeCaptionWorker, FakeTaps, TestEventBus } from './support/captionFakes.js';
@@ -61,7 +61,8 @@ describe('CaptionService (which microphones are captioned, streams, transcripts)
         return { captions: !lessonId.startsWith('off'), language: 'en' };
       },
     };
-    service = new CaptionService({ sfu: taps, events, worker, lessons: catalog, transcripts, metrics: new CaptionMetrics(new Registry()), logger: pino({ level: 'silent' }) });
+    // The fakes return themselves from on()/off(), not an SfuControl or a CaptionWorker: only the events are used.
+    service = new CaptionService({ sfu: taps as unknown as CaptionServiceOptions['sfu'], events, worker: worker as unknown as CaptionServiceOptions['worker'], lessons: catalog, transcripts, metrics: new CaptionMetrics(new Registry()), logger: pino({ level: 'silent' }) });
   });
   afterEach(async () => {
     await service.close();

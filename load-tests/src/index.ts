@@ -5,3 +5,4 @@ export * from './harness/BrowserLab.js';
 export * from './harness/serverProcess.js';
 export * from './harness/sdkPage.js';
 export * from './media/index.js';
+export * from './impairment/index.js';
