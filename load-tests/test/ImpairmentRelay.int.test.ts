@@ -193,7 +193,8 @@ describe('ImpairmentRelay on loopback', () => {
     expect(client.echoes).toHaveLength(200);
     expect(Math.min(...jittered)).toBeGreaterThan(44.5);
     expect(percentile(jittered, 90)).toBeLessThan(77);
-    expect(Math.max(...jittered) - Math.min(...jittered)).toBeGreaterThan(20);
+    // Order kept at 2 ms spacing bunches packets towards the late end, so the spread is under the full 30 ms; without jitter it is ~1–3 ms.
+    expect(Math.max(...jittered) - Math.min(...jittered)).toBeGreaterThan(12);
     const seqs = client.echoes.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 
