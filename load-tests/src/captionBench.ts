@@ -20,6 +20,7 @@
  *
  * Wants an otherwise idle machine: environment.loadAverage says how idle it was.
  */
+import { transcriptWords, wordErrorRate, wordErrors } from './media/wordErrors.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -162,27 +163,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // ---- measures -------------------------------------------------------------------------------
 
-const words = (text: string) => text.toLowerCase().replace(/[^a-z' ]/g, ' ').split(/\s+/).filter(Boolean);
-
-/** Word-level edit distance (substitutions, insertions, deletions; case and punctuation ignored). */
-function wordErrors(reference: string, hypothesis: string): number {
-  const ref = words(reference);
-  const hyp = words(hypothesis);
-  let previous = Array.from({ length: hyp.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= ref.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= hyp.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[hyp.length]!;
-}
-const wer = (reference: string, hypothesis: string) => wordErrors(reference, hypothesis) / Math.max(1, words(reference).length);
+const wer = wordErrorRate;
 /** Corpus WER: all errors over all reference words. */
 function corpusWer(pairs: Array<{ reference: string; hypothesis: string }>): number {
   const errors = pairs.reduce((sum, p) => sum + wordErrors(p.reference, p.hypothesis), 0);
-  const total = pairs.reduce((sum, p) => sum + words(p.reference).length, 0);
+  const total = pairs.reduce((sum, p) => sum + transcriptWords(p.reference).length, 0);
   return total === 0 ? Number.NaN : errors / total;
 }
 

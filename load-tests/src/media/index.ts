@@ -5,3 +5,4 @@ export * from './fakeMedia.js';
 export * from './analyzeMedia.js';
 export * from './recordInPage.js';
 export * from './speech.js';
+export * from './wordErrors.js';
