@@ -268,7 +268,11 @@ export class WhisperEngine implements SpeechEngine {
   async #transcribe(pcm: Buffer, final: boolean): Promise<string> {
     await this.#ensureReady();
     const child = this.#child;
-    if (!child?.connected) throw new EngineError(EngineErrorCode.Crashed, 'the whisper process is not running');
+    if (!child?.connected) {
+      // Its channel closed before 'exit' was seen: replace it now, so the next start() waits for a live process.
+      if (child) this.#restart(child);
+      throw new EngineError(EngineErrorCode.Crashed, 'the whisper process is not running');
+    }
     const id = this.#nextId++;
     const options = {
       language: this.language,
@@ -295,7 +299,10 @@ export class WhisperEngine implements SpeechEngine {
         },
       });
       child.send({ type: 'transcribe', id, pcm, options }, (error) => {
-        if (error) this.#settle(id)?.reject(new EngineError(EngineErrorCode.Crashed, `the whisper process is gone: ${error.message}`));
+        if (!error) return;
+        this.#settle(id)?.reject(new EngineError(EngineErrorCode.Crashed, `the whisper process is gone: ${error.message}`));
+        // The send can fail before 'exit' arrives; the dead process must not stay the ready one.
+        this.#restart(child);
       });
     });
     // whisper.cpp's marker for silence is no text for captions.
