@@ -1,10 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { jest } from '@jest/globals';
 import type { Caption } from '@classbridge/protocol';
-import { CaptionWorker } from '../src/worker/CaptionWorker.js';
+import { CaptionWorker, DEFAULT_NICENESS } from '../src/worker/CaptionWorker.js';
 import { fliteLesson, LESSON_SENTENCES, sendOpusRtp, wordErrorRate } from './support/speech.js';
 
 jest.setTimeout(90_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The processes a process started (its engine processes, for the worker). */
+const childrenOf = (pid: number) =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 /** Waits until `count` final captions of a stream arrived. */
 async function finals(captions: Caption[], count: number, timeoutMs = 10_000): Promise<Caption[]> {
@@ -36,6 +42,10 @@ describe('CaptionWorker (a separate process: Opus RTP in, captions out)', () => 
     first.forEach((c, i) => expect(wordErrorRate(lesson.spans[i]!.text, c.text)).toBeLessThanOrEqual(0.25));
     expect(new Set(captions.map((c) => c.participantId))).toEqual(new Set(['teacher']));
     expect(captions.some((c) => !c.final)).toBe(true);
+    // Recognition runs below normal priority, the worker and the engine it started alike.
+    const engines = childrenOf(worker.pid!);
+    expect(engines.length).toBeGreaterThan(0);
+    for (const pid of [worker.pid!, ...engines]) expect(getPriority(pid)).toBe(DEFAULT_NICENESS);
 
     // Kill the process: it comes back, the stream is opened again, captions resume.
     const pid = worker.pid!;
@@ -46,6 +56,7 @@ describe('CaptionWorker (a separate process: Opus RTP in, captions out)', () => 
     captions.length = 0;
     const again = await worker.open({ streamId: 's2', ...stream });
     expect(worker.pid).not.toBe(pid);
+    expect(getPriority(worker.pid!)).toBe(DEFAULT_NICENESS);
     const more = fliteLesson([LESSON_SENTENCES[3]!]);
     await sendOpusRtp(more.samples, again);
     const resumed = await finals(captions, 1);

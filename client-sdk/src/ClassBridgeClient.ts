@@ -19,7 +19,8 @@ import { SignalingConnection } from './SignalingConnection.js';
 import { cameraConstraints, microphoneConstraints, produceOptions } from './publishing.js';
 import type { CameraOptions, MicrophoneOptions } from './publishing.js';
 import { layerCount, captureSize } from './simulcast.js';
-import { inboundStats, outboundStats } from './stats.js';
+import { activePairBytesReceived, inboundStats, outboundStats } from './stats.js';
+import { MediaPathWatch } from './MediaPathWatch.js';
 import type { InboundStats, OutboundStats } from './stats.js';
 
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
@@ -79,6 +80,11 @@ export interface ClientEvents {
    * then `final: true` when the utterance ends.
    */
   caption: NotificationMap['caption'];
+  /**
+   * A transport's media path died (nothing received for 1.5 s while media should flow; the client
+   * restarts ICE at once) or came back. `send`: your published media; `recv`: what you receive.
+   */
+  mediaPath: { direction: 'send' | 'recv'; state: 'dead' | 'flowing' };
   /** Something failed that the client could not hide (a track it could not receive, a refused publish, a join timeout). */
   error: ErrorBody;
 }
@@ -92,6 +98,12 @@ export interface ClientOptions {
   lessonId?: string;
   /** How long join() may take before it fails with TIMEOUT (default 15 000 ms): an unreachable server or a blocked socket. */
   joinTimeoutMs?: number;
+  /**
+   * Send media only through the server's TURN relay (a network that lets nothing else through,
+   * or a test that puts an impaired link in between). ICE servers themselves always come from the
+   * server, with credentials minted for this participant.
+   */
+  forceRelay?: boolean;
 }
 
 export type { InboundStats, OutboundStats } from './stats.js';
@@ -99,6 +111,8 @@ export type { InboundStats, OutboundStats } from './stats.js';
 /** Rejoin attempts after a drop, backing off from 0.5 s to 4 s (about 20 s in all). */
 const MAX_REJOIN_ATTEMPTS = 8;
 const DEFAULT_JOIN_TIMEOUT_MS = 15_000;
+/** How often a transport's media path is sampled (MediaPathWatch). */
+const MEDIA_PATH_SAMPLE_MS = 500;
 /** Server answers that no retry can change: the rejoin stops and the client fails with them. */
 const FINAL_CODES: ReadonlySet<string> = new Set([ErrorCode.Forbidden, ErrorCode.TokenExpired, ErrorCode.Unauthorized, ErrorCode.InvalidState, ErrorCode.WrongLesson, ErrorCode.LimitExceeded]);
 /** A replayed publish refused with one of these is dropped (and reported), not retried forever. */
@@ -130,11 +144,14 @@ interface Remote extends RemoteTrack {
  */
 export class ClassBridgeClient extends Emitter<ClientEvents> {
   readonly #signaling: SignalingConnection;
+  readonly #forceRelay: boolean;
   readonly #joinTimeoutMs: number;
   #device: Device | null = null;
   #sendTransportReady: Promise<types.Transport> | null = null;
   #recvTransport: types.Transport | null = null;
   readonly #published = new Map<MediaSource, Published>();
+  /** Transports with an ICE restart in flight. */
+  readonly #restartingIce = new Set<string>();
   /** One publish/unpublish of a source at a time: concurrent calls queue instead of racing. */
   readonly #sourceQueues = new Map<MediaSource, Promise<unknown>>();
   readonly #remote = new Map<string, Remote>();
@@ -169,6 +186,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   constructor(options: ClientOptions) {
     super();
     this.#joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
+    this.#forceRelay = options.forceRelay === true;
     this.#signaling = new SignalingConnection(options.url, options.token, options.lessonId);
     this.#signaling.on('notification', (notification) => this.#onNotification(notification));
     this.#signaling.on('refused', (error) => {
@@ -578,7 +596,11 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   async #createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
     const device = this.#device!;
     const options: TransportOptions = await this.#signaling.request('createTransport', { direction });
-    const params = options as unknown as types.TransportOptions;
+    const iceTransportPolicy = this.#forceRelay ? 'relay' : (options.iceTransportPolicy ?? 'all');
+    if (iceTransportPolicy === 'relay' && !options.iceServers?.length) {
+      throw new ClassBridgeError(ErrorCode.InvalidState, 'relay-only media needs TURN, and the server offers none (TURN_URLS or TURN_EMBEDDED)');
+    }
+    const params = { ...options, iceServers: options.iceServers ?? [], iceTransportPolicy } as unknown as types.TransportOptions;
     const transport = direction === 'send' ? device.createSendTransport(params) : device.createRecvTransport(params);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.#signaling.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(callback, errback);
@@ -596,14 +618,51 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     }
     transport.on('connectionstatechange', (state) => {
       // ICE restart recovers from a changed network path without a new transport.
-      if (state === 'disconnected' || state === 'failed') {
-        this.#signaling
-          .request('restartIce', { transportId: transport.id })
-          .then(({ iceParameters }) => transport.restartIce({ iceParameters }))
-          .catch(() => undefined);
-      }
+      if (state === 'disconnected' || state === 'failed') this.#restartIce(transport);
     });
+    this.#watchMediaPath(transport, direction);
     return transport;
+  }
+
+  /** One ICE restart at a time per transport; a failed one is tried again by whoever noticed next. */
+  #restartIce(transport: types.Transport): void {
+    if (transport.closed || this.#restartingIce.has(transport.id)) return;
+    this.#restartingIce.add(transport.id);
+    this.#signaling
+      .request('restartIce', { transportId: transport.id })
+      .then(async ({ iceParameters, iceServers }) => {
+        // Fresh TURN credentials first: the ones the transport was built with may have expired.
+        if (iceServers?.length) await transport.updateIceServers({ iceServers });
+        await transport.restartIce({ iceParameters });
+      })
+      .catch(() => undefined)
+      .finally(() => this.#restartingIce.delete(transport.id));
+  }
+
+  /**
+   * Samples the transport's active candidate pair twice a second: a path that went silent while
+   * media should flow gets an ICE restart within 2 s, long before ICE itself gives up on it.
+   */
+  #watchMediaPath(transport: types.Transport, direction: 'send' | 'recv'): void {
+    const watch = new MediaPathWatch();
+    const timer = setInterval(() => {
+      if (transport.closed || this.#closed) {
+        clearInterval(timer);
+        return;
+      }
+      const carrying =
+        direction === 'send'
+          ? [...this.#published.values()].some((p) => p.producer && !p.producer.closed && !p.producer.paused)
+          : [...this.#remote.values()].some((r) => !r.paused && !r.consumer.closed && !r.consumer.paused);
+      transport.getStats().then(
+        (report) => {
+          const wasDead = watch.dead;
+          if (watch.sample(activePairBytesReceived(report), performance.now(), carrying) === 'restart') this.#restartIce(transport);
+          if (watch.dead !== wasDead && !transport.closed) this.emit('mediaPath', { direction, state: watch.dead ? 'dead' : 'flowing' });
+        },
+        () => undefined, // closed meanwhile
+      );
+    }, MEDIA_PATH_SAMPLE_MS);
   }
 
   async #produce(source: MediaSource, published: Published): Promise<void> {

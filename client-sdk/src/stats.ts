@@ -25,6 +25,8 @@ export interface InboundStats {
   jitterBufferDelayMs: number | null;
   /** Round-trip time of the transport's active candidate pair, ms (null if unknown). */
   roundTripTimeMs: number | null;
+  /** How this side reaches the SFU: 'host', 'srflx', 'prflx' or 'relay' (through TURN); null if unknown. */
+  candidateType: string | null;
   // Video (0 / null for audio).
   framesDecoded: number;
   framesDropped: number;
@@ -72,13 +74,29 @@ function entries(report: Iterable<[string, unknown]> | Map<string, unknown>): En
   return [...(report as Iterable<[string, unknown]>)].map(([, entry]) => entry as Entry);
 }
 
-/** The active candidate pair's RTT in ms, if the report carries it. */
-function roundTripMs(list: Entry[]): number | null {
+/** The transport's active candidate pair, if the report carries it. */
+function activePair(list: Entry[]): Entry | undefined {
   const transport = list.find((entry) => entry.type === 'transport');
   const selected = transport ? list.find((entry) => entry.id === transport['selectedCandidatePairId']) : undefined;
-  const pair = selected ?? list.find((entry) => entry.type === 'candidate-pair' && entry['nominated'] === true && entry['state'] === 'succeeded');
-  const rtt = numOrNull(pair?.['currentRoundTripTime']);
+  return selected ?? list.find((entry) => entry.type === 'candidate-pair' && entry['nominated'] === true && entry['state'] === 'succeeded');
+}
+
+/** Bytes received on the transport's active candidate pair (null before there is one). */
+export function activePairBytesReceived(report: Iterable<[string, unknown]>): number | null {
+  return numOrNull(activePair(entries(report))?.['bytesReceived']);
+}
+
+/** The active candidate pair's RTT in ms, if the report carries it. */
+function roundTripMs(list: Entry[]): number | null {
+  const rtt = numOrNull(activePair(list)?.['currentRoundTripTime']);
   return rtt === null ? null : Math.round(rtt * 1000);
+}
+
+/** The active pair's local candidate type ('relay': media goes through TURN). */
+function localCandidateType(list: Entry[]): string | null {
+  const pair = activePair(list);
+  const local = pair ? list.find((entry) => entry.id === pair['localCandidateId']) : undefined;
+  return typeof local?.['candidateType'] === 'string' ? local['candidateType'] : null;
 }
 
 /**
@@ -104,6 +122,7 @@ export function inboundStats(
     jitter: 0,
     jitterBufferDelayMs: null,
     roundTripTimeMs: roundTripMs(list),
+    candidateType: localCandidateType(list),
     framesDecoded: 0,
     framesDropped: 0,
     freezeCount: 0,

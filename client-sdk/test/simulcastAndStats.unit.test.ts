@@ -36,7 +36,8 @@ describe('stats from an RTCStatsReport', () => {
     const stats = inboundStats(
       report([
         { id: 'T', type: 'transport', selectedCandidatePairId: 'CP' },
-        { id: 'CP', type: 'candidate-pair', currentRoundTripTime: 0.042 },
+        { id: 'CP', type: 'candidate-pair', currentRoundTripTime: 0.042, localCandidateId: 'L' },
+        { id: 'L', type: 'local-candidate', candidateType: 'relay' },
         { id: 'C', type: 'codec', mimeType: 'video/VP8', sdpFmtpLine: '' },
         { id: 'IN', type: 'inbound-rtp', kind: 'video', trackIdentifier: 'mine', codecId: 'C', packetsReceived: 100, framesDecoded: 50, framesDropped: 2, freezeCount: 1, totalFreezesDuration: 0.8, frameWidth: 640, frameHeight: 360, framesPerSecond: 24, jitterBufferDelay: 2, jitterBufferEmittedCount: 50 },
         { id: 'PROBE', type: 'inbound-rtp', kind: 'video', mid: 'probator', packetsReceived: 900, framesDecoded: 0, pliCount: 400 },
@@ -44,7 +45,7 @@ describe('stats from an RTCStatsReport', () => {
       ]),
       { trackId: 'mine', consumerId: 'c1', participantId: 'p', source: 'camera', kind: 'video', spatialLayer: 1 },
     );
-    expect(stats).toMatchObject({ codec: 'video/VP8', packetsReceived: 100, framesDecoded: 50, framesDropped: 2, freezeCount: 1, totalFreezesDuration: 0.8, frameWidth: 640, frameHeight: 360, framesPerSecond: 24, jitterBufferDelayMs: 40, roundTripTimeMs: 42, spatialLayer: 1 });
+    expect(stats).toMatchObject({ codec: 'video/VP8', packetsReceived: 100, framesDecoded: 50, framesDropped: 2, freezeCount: 1, totalFreezesDuration: 0.8, frameWidth: 640, frameHeight: 360, framesPerSecond: 24, jitterBufferDelayMs: 40, roundTripTimeMs: 42, candidateType: 'relay', spatialLayer: 1 });
   });
 
   it('reports audio concealment as a ratio', () => {

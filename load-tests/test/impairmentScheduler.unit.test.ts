@@ -1,6 +1,6 @@
 import { DeliveryScheduler } from '../src/impairment/index.js';
 import { MinHeap } from '../src/impairment/MinHeap.js';
-import { FakeClock } from './impairmentFakeClock.js';
+import { FakeClock } from './support/fakeClock.js';
 
 describe('MinHeap', () => {
   it('pops in order', () => {

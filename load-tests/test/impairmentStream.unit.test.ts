@@ -1,5 +1,5 @@
 import { StreamLink, StreamShaper } from '../src/impairment/index.js';
-import { FakeClock } from './impairmentFakeClock.js';
+import { FakeClock } from './support/fakeClock.js';
 
 function shaperOn(link: StreamLink, clock: FakeClock, options: { highWaterBytes?: number; accept?: () => boolean } = {}) {
   const written: { at: number; data: string }[] = [];

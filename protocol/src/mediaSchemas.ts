@@ -230,8 +230,21 @@ export type WireRtpCapabilities = z.infer<typeof rtpCapabilitiesSchema>;
 export type WireRtpParameters = z.infer<typeof rtpParametersSchema>;
 export type WireDtlsParameters = z.infer<typeof dtlsParametersSchema>;
 
+/** An ICE server as RTCPeerConnection takes it; TURN credentials are short-lived and per participant. */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+/** `relay`: media only through TURN (networks that let nothing else through, or tests that put a link in between). */
+export type IceTransportPolicy = 'all' | 'relay';
+
 /** What a client needs to build a transport; opaque beyond the structure mediasoup-client reads. */
 export interface TransportOptions {
+  /** ICE servers from the server (never from the app): TURN when configured, with fresh credentials. */
+  iceServers?: IceServer[];
+  iceTransportPolicy?: IceTransportPolicy;
   id: string;
   iceParameters: { usernameFragment: string; password: string; iceLite?: boolean };
   iceCandidates: Array<{

@@ -98,7 +98,8 @@ export interface ResponseMap {
   sync: JoinResponse;
   createTransport: TransportOptions;
   connectTransport: Empty;
-  restartIce: { iceParameters: TransportOptions['iceParameters'] };
+  /** Fresh TURN credentials come with it: a restart hours into a lesson must not fail on expired ones. */
+  restartIce: { iceParameters: TransportOptions['iceParameters']; iceServers?: TransportOptions['iceServers'] };
   /** `pausedReason` set: the server holds the new producer paused (e.g. no floor yet). */
   produce: { producerId: string; pausedReason: ProducerPauseReason | null };
   pauseProducer: Empty;

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RateBudget } from './limits/RateLimiter.js';
+import type { TurnConfig } from './turn/TurnCredentials.js';
 import { webhookEventTypes } from './webhooks/webhookEvents.js';
 import type { WebhookEventType } from './webhooks/webhookEvents.js';
 
@@ -43,6 +45,25 @@ export interface ServerConfig {
   recording: RecordingConfig | undefined;
   /** Live captions and transcripts; undefined: off (CAPTIONS=off). */
   captions: CaptionsConfig | undefined;
+  /** TURN for clients behind strict firewalls; undefined: off (no TURN_* set). */
+  turn: TurnServiceConfig | undefined;
+}
+
+export interface TurnServiceConfig extends TurnConfig {
+  /** Start Debian's coturn as a child process (TURN_EMBEDDED=on); undefined: an operator runs it. */
+  embedded:
+    | {
+        bin: string;
+        listenIp: string;
+        port: number;
+        tls: { port: number; certFile: string; keyFile: string } | undefined;
+        minPort: number;
+        maxPort: number;
+        realm: string;
+        /** Addresses coturn may relay to (TURN_PEER_IPS; default: the SFU's announced address). */
+        peerAddresses: string[] | undefined;
+      }
+    | undefined;
 }
 
 export type CaptionEngineName = 'pocketsphinx' | 'whisper' | 'sherpa-onnx';
@@ -54,6 +75,8 @@ export interface CaptionsConfig {
   modelsDir: string;
   /** Where lesson transcripts are written (TRANSCRIPTS_DIR, default DATA_DIR/transcripts). */
   transcriptsDir: string;
+  /** The caption worker's and its engines' scheduling priority (CAPTION_NICENESS, 0–19, default 10). */
+  niceness: number;
 }
 
 export interface RecordingConfig {
@@ -201,7 +224,35 @@ const envSchema = z.object({
   CAPTION_ENGINE_EN: z.enum(['pocketsphinx', 'whisper', 'sherpa-onnx']).default('pocketsphinx'),
   CAPTION_ENGINE_ZH: z.enum(['whisper', 'sherpa-onnx']).default('sherpa-onnx'),
   MODELS_DIR: z.string().min(1).default('models'),
+  CAPTION_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   TRANSCRIPTS_DIR: z.string().min(1).optional(),
+  TURN_URLS: z
+    .string()
+    .default('')
+    .transform(commaList)
+    .pipe(z.array(z.string().regex(/^turns?:[^\s]+$/, 'expected turn: or turns: URIs, e.g. turn:turn.school.cn:3478?transport=udp'))),
+  TURN_SECRET: z.string().min(16, 'TURN_SECRET must be at least 16 characters').optional(),
+  TURN_CREDENTIAL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(6 * 3600),
+  TURN_POLICY: z.enum(['all', 'relay']).default('all'),
+  TURN_EMBEDDED: z.enum(['on', 'off']).default('off'),
+  TURN_BIN: z.string().min(1).default('turnserver'),
+  TURN_LISTEN_IP: z.union([z.ipv4(), z.ipv6()]).default('0.0.0.0'),
+  TURN_PORT: z.coerce.number().int().min(1).max(65535).default(3478),
+  TURN_TLS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  TURN_RELAY_PORTS: z
+    .string()
+    .default('49160-49359')
+    .transform((text, ctx) => {
+      const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
+      const [min, max] = [Number(match?.[1]), Number(match?.[2])];
+      if (!match || min < 1024 || max > 65535 || min > max) {
+        ctx.addIssue({ code: 'custom', message: 'expected "<min>-<max>" between 1024 and 65535, e.g. "49160-49359"' });
+        return z.NEVER;
+      }
+      return { min, max };
+    }),
+  TURN_REALM: z.string().min(1).default('classbridge'),
+  TURN_PEER_IPS: z.string().default('').transform(commaList).pipe(z.array(z.union([z.ipv4(), z.ipv6()]))),
   REPLAY_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(7 * 24 * 3600),
 });
 
@@ -230,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
   if (e.WEBHOOK_URLS.length > 0 && !e.WEBHOOK_SECRET) {
     throw new ConfigError('WEBHOOK_SECRET (at least 32 characters) is required when WEBHOOK_URLS is set');
   }
+  const turn = turnConfig(e);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -289,7 +341,50 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
             engines: { en: e.CAPTION_ENGINE_EN, zh: e.CAPTION_ENGINE_ZH },
             modelsDir: path.resolve(e.MODELS_DIR),
             transcriptsDir: path.resolve(e.TRANSCRIPTS_DIR ?? path.join(e.DATA_DIR, 'transcripts')),
+            niceness: e.CAPTION_NICENESS,
           }
         : undefined,
+    turn,
+  };
+}
+
+/** TURN: off, an operator's coturn (URLs + its secret), or coturn started by the server. */
+function turnConfig(e: z.infer<typeof envSchema>): TurnServiceConfig | undefined {
+  const embedded = e.TURN_EMBEDDED === 'on';
+  if (!embedded && e.TURN_URLS.length === 0) {
+    if (e.TURN_SECRET) throw new ConfigError('TURN_SECRET is set but TURN_URLS is not: say where clients reach the TURN server, or set TURN_EMBEDDED=on');
+    if (e.TURN_POLICY === 'relay') throw new ConfigError('TURN_POLICY=relay needs TURN (TURN_URLS and TURN_SECRET, or TURN_EMBEDDED=on)');
+    return undefined;
+  }
+  if (!embedded && !e.TURN_SECRET) throw new ConfigError('TURN_SECRET (coturn\'s static-auth-secret, at least 16 characters) is required with TURN_URLS');
+  if (e.TURN_TLS_PORT !== undefined && (!e.TLS_CERT_FILE || !e.TLS_KEY_FILE)) {
+    throw new ConfigError('TURN_TLS_PORT needs TLS_CERT_FILE and TLS_KEY_FILE (coturn uses the same certificate)');
+  }
+  const tls = e.TURN_TLS_PORT !== undefined ? { port: e.TURN_TLS_PORT, certFile: path.resolve(e.TLS_CERT_FILE!), keyFile: path.resolve(e.TLS_KEY_FILE!) } : undefined;
+  // Where clients reach an embedded coturn: the SFU's announced address (they reach that already).
+  const host = e.RTC_ANNOUNCED_IP ?? (e.TURN_LISTEN_IP !== '0.0.0.0' && e.TURN_LISTEN_IP !== '::' ? e.TURN_LISTEN_IP : '127.0.0.1');
+  const derivedUrls = [
+    `turn:${host}:${e.TURN_PORT}?transport=udp`,
+    `turn:${host}:${e.TURN_PORT}?transport=tcp`,
+    ...(tls ? [`turns:${host}:${tls.port}?transport=tcp`] : []),
+  ];
+  return {
+    urls: e.TURN_URLS.length > 0 ? e.TURN_URLS : derivedUrls,
+    // An embedded coturn without a configured secret shares a fresh one with this process only.
+    secret: e.TURN_SECRET ?? randomBytes(24).toString('base64url'),
+    ttlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS,
+    policy: e.TURN_POLICY,
+    embedded: embedded
+      ? {
+          bin: e.TURN_BIN,
+          listenIp: e.TURN_LISTEN_IP,
+          port: e.TURN_PORT,
+          tls,
+          minPort: e.TURN_RELAY_PORTS.min,
+          maxPort: e.TURN_RELAY_PORTS.max,
+          realm: e.TURN_REALM,
+          peerAddresses: e.TURN_PEER_IPS.length > 0 ? e.TURN_PEER_IPS : undefined,
+        }
+      : undefined,
   };
 }

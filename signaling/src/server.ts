@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { LocalSfu, defaultSfuConfig } from '@classbridge/sfu';
+import { LocalSfu, defaultSfuConfig, resolveAnnouncedAddress } from '@classbridge/sfu';
 import type { SfuControl } from '@classbridge/sfu';
 import type { ServerConfig } from './config.js';
 import { TokenService } from './auth/TokenService.js';
@@ -22,6 +22,7 @@ import { WebhookDispatcher } from './webhooks/WebhookDispatcher.js';
 import { startRecorder } from './recordings/startRecorder.js';
 import { ReplayTokens } from './recordings/ReplayTokens.js';
 import { startCaptions, type RunningCaptions } from './captions/startCaptions.js';
+import { startTurn, type RunningTurn } from './turn/startTurn.js';
 
 /** Replay links when recording is off (only older recordings could be opened with them). */
 const DEFAULT_REPLAY_TTL_SECONDS = 7 * 24 * 3600;
@@ -43,6 +44,8 @@ export interface RunningServer {
   recorder: Recorder | undefined;
   /** Live captions and transcripts (undefined: CAPTIONS=off). */
   captions: RunningCaptions | undefined;
+  /** TURN credentials and the embedded coturn, if any. */
+  turn: RunningTurn;
   close(): Promise<void>;
 }
 
@@ -122,7 +125,10 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     ? await startCaptions(config.captions, { sfu, events, store, registry: metrics.registry, logger: logger.child({ component: 'captions' }) })
     : undefined;
   captions?.service.on('caption', ({ lessonId, caption }) => registry.announceCaption(lessonId, caption));
-  const issuer = new TokenIssuer(store, tokens);
+  // TURN relays to the address the SFU puts in its ICE candidates.
+  const sfuAddress = resolveAnnouncedAddress({ listenIp: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress }) ?? config.rtcListenIp;
+  const turn = await startTurn(config.turn, { sfuAddress, registry: metrics.registry, logger: logger.child({ component: 'turn' }) });
+  const issuer = new TokenIssuer(store, tokens, turn.ice);
   const app = createApp({
     adminApiKey: config.adminApiKey,
     demo: config.demo,
@@ -152,6 +158,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     registry,
     metrics,
     budgets,
+    ice: turn.ice,
     logger: logger.child({ component: 'socket' }),
     rateLimit: config.rateLimit,
     trustProxyHops: config.trustProxyHops,
@@ -181,6 +188,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     io,
     recorder,
     captions,
+    turn,
     close: () =>
       (closing ??= (async () => {
         await captions?.close();
@@ -191,6 +199,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         if (!givenSfu) await sfu.close();
+        await turn.close();
         await store.close();
       })()),
   };

@@ -22,4 +22,30 @@ describe('loadConfig', () => {
   ])('rejects %j with a message naming the variable', (env, pattern) => {
     expect(() => loadConfig(env, 2)).toThrow(pattern);
   });
+
+  it('leaves TURN off unless TURN_* is set', () => {
+    expect(loadConfig({ DEMO: '1' }, 2).turn).toBeUndefined();
+  });
+
+  it('takes an operator\'s coturn (URLs and its shared secret) or starts its own', () => {
+    const operated = loadConfig({ DEMO: '1', TURN_URLS: 'turn:turn.school.cn:3478?transport=udp, turns:turn.school.cn:443?transport=tcp', TURN_SECRET: 'x'.repeat(16) }, 2).turn!;
+    expect(operated).toMatchObject({ urls: ['turn:turn.school.cn:3478?transport=udp', 'turns:turn.school.cn:443?transport=tcp'], secret: 'x'.repeat(16), policy: 'all', embedded: undefined });
+    const embedded = loadConfig({ DEMO: '1', TURN_EMBEDDED: 'on', RTC_ANNOUNCED_IP: '10.1.2.3', TURN_POLICY: 'relay', TURN_RELAY_PORTS: '50000-50099' }, 2).turn!;
+    expect(embedded.urls).toEqual(['turn:10.1.2.3:3478?transport=udp', 'turn:10.1.2.3:3478?transport=tcp']);
+    expect(embedded.secret.length).toBeGreaterThanOrEqual(16); // a fresh one, shared with the child only
+    expect(embedded).toMatchObject({ policy: 'relay', embedded: { port: 3478, minPort: 50000, maxPort: 50099, tls: undefined } });
+  });
+
+  it.each([
+    [{ DEMO: '1', TURN_URLS: 'turn:a.cn:3478' }, /TURN_SECRET .*required/],
+    [{ DEMO: '1', TURN_SECRET: 'x'.repeat(16) }, /TURN_URLS is not/],
+    [{ DEMO: '1', TURN_POLICY: 'relay' }, /TURN_POLICY=relay needs TURN/],
+    [{ DEMO: '1', TURN_URLS: 'stun:a.cn:3478', TURN_SECRET: 'x'.repeat(16) }, /TURN_URLS/],
+    [{ DEMO: '1', TURN_URLS: 'turn:a.cn', TURN_SECRET: 'short' }, /TURN_SECRET/],
+    [{ DEMO: '1', TURN_EMBEDDED: 'on', TURN_RELAY_PORTS: '600-700' }, /TURN_RELAY_PORTS/],
+    [{ DEMO: '1', TURN_EMBEDDED: 'on', TURN_TLS_PORT: '443' }, /TURN_TLS_PORT needs TLS_CERT_FILE/],
+    [{ DEMO: '1', TURN_EMBEDDED: 'on', TURN_PEER_IPS: 'sfu.school.cn' }, /TURN_PEER_IPS/],
+  ])('rejects TURN settings %j with a message naming the variable', (env, pattern) => {
+    expect(() => loadConfig(env, 2)).toThrow(pattern);
+  });
 });

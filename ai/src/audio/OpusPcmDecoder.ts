@@ -46,6 +46,24 @@ export class OpusPcmDecoder {
     return chunks;
   }
 
+  /** Where the next frame is expected on the RTP clock (null before the first). */
+  get nextTimestamp(): number | null {
+    return this.#nextTimestamp;
+  }
+
+  /**
+   * Silence from where the decoder stands up to `untilRtp` (a DTX pause known to be quiet, see
+   * DtxGapFiller); a frame that then arrives for that span is dropped as late.
+   */
+  fillSilence(untilRtp: number): PcmChunk | null {
+    const from = this.#nextTimestamp;
+    if (this.#closed || from === null || untilRtp <= from) return null;
+    const samples = Math.round(((untilRtp - from) * PCM_RATE) / RTP_RATE);
+    if (samples === 0) return null;
+    this.#nextTimestamp = from + (samples * RTP_RATE) / PCM_RATE;
+    return { pcm: Buffer.alloc(samples * 2), rtpTimestamp: from };
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -18,6 +18,12 @@ export interface CaptionStreamOptions {
   maxPartialLagMs?: number;
   /** Beyond this lag the utterance is cut and the audio backlog skipped, so captions catch up. */
   maxLagMs?: number;
+  /**
+   * Audio before the utterance's (padded) start the engine also gets, as it would around a whole
+   * file: pocketsphinx's live cepstral mean and its first frames need context. Captions still
+   * start at the VAD's start. Default 300 ms.
+   */
+  enginePreRollMs?: number;
   onCaption: (caption: Caption) => void;
   /** Recognition lag after each engine answer (ms): for the metric. */
   onLag?: (lagMs: number) => void;
@@ -28,6 +34,8 @@ export interface CaptionStreamOptions {
 interface Utterance {
   captionId: string;
   startMs: number;
+  /** Capture time of the first audio the engine got (the pre-roll's start): the engine's time zero. */
+  engineStartMs: number | null;
   /** Audio given to the engine so far (ms). */
   fedMs: number;
   /** Recognition fell too far behind: the rest of this utterance is not fed (captions catch up). */
@@ -48,6 +56,8 @@ export class CaptionStream {
   #pendingStartMs = 0;
   /** Recent windows (s16le) kept for the pre-roll a start event reaches back to. */
   #recent: Array<{ startMs: number; pcm: Buffer }> = [];
+  /** Where the last utterance ended: the next one's pre-roll never reaches back into it. */
+  #lastEndMs = -Infinity;
   #utterance: Utterance | null = null;
   /** The engine's answers are for the utterance fed last; remembered here per captionId. */
   #engineUtterance: Utterance | null = null;
@@ -57,7 +67,7 @@ export class CaptionStream {
   #closed = false;
 
   constructor(options: CaptionStreamOptions) {
-    this.#o = { maxPartialLagMs: 700, maxLagMs: 4_000, ...options };
+    this.#o = { maxPartialLagMs: 700, maxLagMs: 4_000, enginePreRollMs: 300, ...options };
     this.#segmenter = new SpeechSegmenter(options.segmenter);
     options.engine.onHypothesis((h) => this.#onPartial(h));
   }
@@ -97,10 +107,11 @@ export class CaptionStream {
       const windowPcm = Buffer.from(joined.subarray(offset, offset + windowBytes));
       const windowStartMs = this.#pendingStartMs + (offset / 2 / PCM_RATE) * 1000;
       this.#recent.push({ startMs: windowStartMs, pcm: windowPcm });
-      if (this.#recent.length > 16) this.#recent.shift();
+      // About a second: the VAD's start event reaches back its pad and the engine's pre-roll.
+      if (this.#recent.length > 32) this.#recent.shift();
       const probability = await this.#o.vad.process(toFloat(windowPcm));
       const events = this.#segmenter.push(windowStartMs, WINDOW_MS, probability);
-      if (this.#utterance && events.length === 0) this.#feed(windowPcm);
+      if (this.#utterance && events.length === 0) this.#feed(windowPcm, windowStartMs);
       this.#handle(events);
     }
     this.#pending = joined.subarray(offset);
@@ -110,17 +121,19 @@ export class CaptionStream {
   #handle(events: ReturnType<SpeechSegmenter['push']>): void {
     for (const event of events) {
       if (event.type === 'start') {
-        const utterance: Utterance = { captionId: randomUUID(), startMs: event.atMs, fedMs: 0, skipped: false };
+        const utterance: Utterance = { captionId: randomUUID(), startMs: event.atMs, engineStartMs: null, fedMs: 0, skipped: false };
         this.#utterance = utterance;
         this.#engineUtterance = utterance;
         this.#o.engine.begin();
-        // The pre-roll: windows from the (padded) start up to and including the current one.
-        for (const recent of this.#recent) if (recent.startMs + WINDOW_MS > event.atMs) this.#feed(recent.pcm);
+        // The pre-roll: windows from before the (padded) start up to and including the current one.
+        const from = Math.max(event.atMs - this.#o.enginePreRollMs, this.#lastEndMs);
+        for (const recent of this.#recent) if (recent.startMs + WINDOW_MS > from) this.#feed(recent.pcm, recent.startMs);
       } else {
         const utterance = this.#utterance;
         this.#utterance = null;
         if (!utterance) continue;
         const endMs = event.atMs;
+        this.#lastEndMs = endMs;
         // The final is awaited off the audio path: the next utterance's audio keeps flowing.
         const final = this.#o.engine.end().then(
           (hypothesis) => {
@@ -134,9 +147,10 @@ export class CaptionStream {
     }
   }
 
-  #feed(pcm: Buffer): void {
+  #feed(pcm: Buffer, startMs: number): void {
     const utterance = this.#utterance;
     if (!utterance || utterance.skipped) return;
+    utterance.engineStartMs ??= startMs;
     this.#o.engine.audio(pcm);
     utterance.fedMs += (pcm.length / 2 / PCM_RATE) * 1000;
   }
@@ -155,7 +169,8 @@ export class CaptionStream {
     }
     if (!hypothesis.changed || !hypothesis.text.trim() || lagMs > this.#o.maxPartialLagMs) return;
     if (this.#utterance !== utterance) return;
-    this.#emit(utterance, hypothesis.text, false, utterance.startMs + hypothesis.audioMs);
+    // The engine counts from its first audio, the pre-roll's start.
+    this.#emit(utterance, hypothesis.text, false, (utterance.engineStartMs ?? utterance.startMs) + hypothesis.audioMs);
   }
 
   #emit(utterance: Utterance, text: string, final: boolean, endMs: number): void {

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Caption, CaptionLanguage } from '@classbridge/protocol';
 import type { WorkerCommand, WorkerEvent } from './messages.js';
@@ -10,6 +11,9 @@ import { DEFAULT_ENGINE_CHOICE, ENGINE_CHOICE_ENV, type EngineChoice } from '../
 const MAIN = [new URL('./captionWorkerMain.js', import.meta.url), new URL('../../dist/worker/captionWorkerMain.js', import.meta.url)]
   .map((url) => fileURLToPath(url))
   .find((path) => existsSync(path))!;
+
+/** Below normal priority: captions may lag on a busy machine, signaling and media may not. */
+export const DEFAULT_NICENESS = 10;
 
 export interface CaptionWorkerEvents {
   caption: [{ streamId: string; caption: Caption }];
@@ -33,11 +37,18 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
   #restarts = 0;
   #closed = false;
   readonly #engines: EngineChoice;
+  readonly #niceness: number;
 
-  /** `engines`: which speech engine recognises which language, and where models are (default: pocketsphinx for English). */
-  constructor(options: { engines?: EngineChoice } = {}) {
+  /**
+   * `engines`: which speech engine recognises which language, and where models are (default:
+   * pocketsphinx for English). `niceness`: the worker's scheduling priority (0–19, default 10); its
+   * engine processes inherit it, so on a busy machine recognition yields the CPU to signaling and
+   * the SFU, and captions lag (a metric says by how much) instead of the lesson.
+   */
+  constructor(options: { engines?: EngineChoice; niceness?: number } = {}) {
     super();
     this.#engines = options.engines ?? DEFAULT_ENGINE_CHOICE;
+    this.#niceness = options.niceness ?? DEFAULT_NICENESS;
   }
 
   get closed(): boolean {
@@ -116,6 +127,14 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
   #spawn(): Promise<void> {
     const child = fork(MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, [ENGINE_CHOICE_ENV]: JSON.stringify(this.#engines) } });
     this.#child = child;
+    // Set before the worker starts any engine process, so those inherit it.
+    if (child.pid !== undefined && this.#niceness !== 0) {
+      try {
+        setPriority(child.pid, this.#niceness);
+      } catch {
+        // Not permitted here (a raised niceness never needs privilege, so this is rare): normal priority.
+      }
+    }
     return new Promise<void>((resolve, reject) => {
       child.on('message', (event: WorkerEvent) => {
         switch (event.type) {

@@ -8,6 +8,7 @@ import { OpusDepacketizer, parseRtpPacket, RtpClock } from '@classbridge/recorde
 import { createSpeechEngine } from '../asr/createSpeechEngine.js';
 import { ENGINE_CHOICE_ENV, readEngineChoice } from '../asr/engineChoice.js';
 import type { SpeechEngine } from '../asr/SpeechEngine.js';
+import { DtxGapFiller } from '../audio/DtxGapFiller.js';
 import { OpusPcmDecoder } from '../audio/OpusPcmDecoder.js';
 import { CaptionStream } from '../captions/CaptionStream.js';
 import { SileroVad } from '../vad/SileroVad.js';
@@ -16,6 +17,7 @@ import type { WorkerCommand, WorkerEvent } from './messages.js';
 interface Stream {
   socket: Socket;
   decoder: OpusPcmDecoder;
+  gaps: DtxGapFiller;
   depacketizer: OpusDepacketizer;
   clock: RtpClock;
   captions: CaptionStream;
@@ -53,6 +55,7 @@ async function open(command: Extract<WorkerCommand, { type: 'open' }>): Promise<
   const stream: Stream = {
     socket,
     decoder: new OpusPcmDecoder(),
+    gaps: new DtxGapFiller(),
     depacketizer: new OpusDepacketizer(),
     clock: new RtpClock({ clockRate: 48_000, originMs: 0 }),
     captions,
@@ -72,12 +75,36 @@ function receive(stream: Stream, datagram: Buffer): void {
   if (!packet || packet.payloadType !== stream.payloadType) return;
   const arrivalMs = Date.now();
   for (const frame of stream.depacketizer.push(packet)) {
-    for (const chunk of stream.decoder.decode(frame.data, frame.timestamp)) {
+    const chunks = stream.decoder.decode(frame.data, frame.timestamp);
+    for (const chunk of chunks) {
       // Capture time on the sender's clock (RTCP sender reports), arrival-based until the first report.
       void stream.captions.push(chunk.pcm, stream.clock.toMs(chunk.rtpTimestamp, arrivalMs));
     }
+    const decoded = chunks.at(-1);
+    if (decoded?.rtpTimestamp === frame.timestamp) stream.gaps.decoded(decoded.pcm, stream.decoder.nextTimestamp!, arrivalMs);
   }
 }
+
+const FILL_EVERY_MS = 20;
+let lastFillTick = Date.now();
+
+/** Quiet streams whose sender went silent (Opus DTX) get their silence now, not when the next packet comes. */
+function fillDtxGaps(): void {
+  const now = Date.now();
+  const sinceLastTick = now - lastFillTick;
+  lastFillTick = now;
+  // A late tick means this process was stalled: packets that arrived meanwhile may be waiting in the
+  // socket behind this timer, and filling first would drop them as late. The next tick fills.
+  if (sinceLastTick > 2 * FILL_EVERY_MS) return;
+  for (const stream of streams.values()) {
+    const until = stream.gaps.silenceUntil(now);
+    const chunk = until === null ? null : stream.decoder.fillSilence(until);
+    if (!chunk) continue;
+    const arrivalMs = stream.gaps.onTimeArrival(chunk.rtpTimestamp) ?? now;
+    void stream.captions.push(chunk.pcm, stream.clock.toMs(chunk.rtpTimestamp, arrivalMs));
+  }
+}
+setInterval(fillDtxGaps, FILL_EVERY_MS).unref();
 
 async function close(streamId: string): Promise<void> {
   const stream = streams.get(streamId);

@@ -31,6 +31,7 @@ const EVENT_NAMES = [
   'lessonEnded',
   'recordingChanged',
   'caption',
+  'mediaPath',
   'error',
 ];
 
@@ -41,7 +42,7 @@ const EVENT_NAMES = [
 export async function openSdkPage(
   browser: Browser,
   originUrl: string,
-  client: { url?: string; token: string; joinTimeoutMs?: number },
+  client: { url?: string; token: string; joinTimeoutMs?: number; forceRelay?: boolean },
   { join = true }: { join?: boolean } = {},
 ): Promise<SdkPage> {
   // The test drives the page with code strings; the server's strict CSP (no eval) is for apps, not for this harness.
@@ -54,7 +55,7 @@ export async function openSdkPage(
       const sdk = await import(`${origin}/sdk/classbridge-sdk.js`);
       const w = window as any;
       w.cbEvents = [];
-      w.cb = new sdk.ClassBridgeClient({ url: options.url ?? origin, token: options.token, ...(options.joinTimeoutMs ? { joinTimeoutMs: options.joinTimeoutMs } : {}) });
+      w.cb = new sdk.ClassBridgeClient({ ...options, url: options.url ?? origin });
       for (const name of names) {
         w.cb.on(name, (payload: any) => {
           const safe = payload && typeof payload === 'object' ? Object.fromEntries(Object.entries(payload).filter(([key]) => key !== 'track')) : payload;

@@ -28,7 +28,7 @@ export interface RunningCaptions {
  * cannot start costs captions, never the server: lessons run uncaptioned and the log says why.
  */
 export async function startCaptions(config: CaptionsConfig, { sfu, events, store, registry, logger }: CaptionsDeps): Promise<RunningCaptions> {
-  const worker = new CaptionWorker({ engines: { engines: config.engines, modelsDir: config.modelsDir } });
+  const worker = new CaptionWorker({ engines: { engines: config.engines, modelsDir: config.modelsDir }, niceness: config.niceness });
   worker.start().catch((error: Error) => logger.error({ err: error.message }, 'the caption worker did not start; it is retried when a lesson needs it'));
   const transcripts = new TranscriptStore(config.transcriptsDir);
   const service = new CaptionService({ sfu, events, worker, lessons: directoryCaptionCatalog(store), transcripts, metrics: new CaptionMetrics(registry), logger });

@@ -3,6 +3,7 @@ import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { AccessClaims } from '@classbridge/protocol';
 import type { TokenService } from '../auth/TokenService.js';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
+import { directIceOnly, type IceConfiguration, type IceServerProvider } from '../turn/TurnCredentials.js';
 import type { MintTokenInput } from './schemas.js';
 
 /**
@@ -12,13 +13,16 @@ import type { MintTokenInput } from './schemas.js';
 export class TokenIssuer {
   readonly #store: DirectoryStore;
   readonly #tokens: TokenService;
+  readonly #ice: IceServerProvider;
 
-  constructor(store: DirectoryStore, tokens: TokenService) {
+  /** `ice`: TURN credentials are minted with each token (and again with each transport the SDK creates). */
+  constructor(store: DirectoryStore, tokens: TokenService, ice: IceServerProvider = directIceOnly) {
     this.#store = store;
     this.#tokens = tokens;
+    this.#ice = ice;
   }
 
-  async issue(lessonId: string, input: MintTokenInput): Promise<{ token: string; expiresAt: string; claims: AccessClaims }> {
+  async issue(lessonId: string, input: MintTokenInput): Promise<{ token: string; expiresAt: string; claims: AccessClaims; ice: IceConfiguration }> {
     const lesson = await this.#store.getLesson(lessonId);
     if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${lessonId}`);
     if (lesson.status === 'ended') throw new ClassBridgeError(ErrorCode.InvalidState, 'the lesson has ended');
@@ -44,7 +48,7 @@ export class TokenIssuer {
       school: input.school ?? school?.name ?? null,
       classroomId,
     };
-    return { ...this.#tokens.mint(claims, input.ttlSeconds), claims };
+    return { ...this.#tokens.mint(claims, input.ttlSeconds), claims, ice: this.#ice.forParticipant(claims.sub) };
   }
 }
 

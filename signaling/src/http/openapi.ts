@@ -98,7 +98,19 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '201': {
               description: 'Token',
-              content: json(z.object({ token: z.string(), expiresAt: z.string(), participantId: z.string(), role: z.string(), displayName: z.string() })),
+              content: json(
+                z.object({
+                  token: z.string(),
+                  expiresAt: z.string(),
+                  participantId: z.string(),
+                  role: z.string(),
+                  displayName: z.string(),
+                  iceServers: z
+                    .array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() }))
+                    .describe('TURN servers with credentials minted for this participant (TURN REST API; empty when TURN is off). The SDK gets fresh ones with each transport.'),
+                  iceTransportPolicy: z.enum(['all', 'relay']),
+                }),
+              ),
             },
             ...errors,
             '403': errorResponse,

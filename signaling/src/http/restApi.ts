@@ -77,8 +77,8 @@ export function restApi({ adminApiKey, store, registry, issuer, budgets, trustPr
   });
 
   router.post('/lessons/:lessonId/tokens', async (req, res) => {
-    const { token, expiresAt, claims } = await issuer.issue(param(req, 'lessonId'), validate(mintTokenSchema, req.body ?? {}));
-    res.status(201).json({ token, expiresAt, participantId: claims.sub, role: claims.role, displayName: claims.name });
+    const { token, expiresAt, claims, ice } = await issuer.issue(param(req, 'lessonId'), validate(mintTokenSchema, req.body ?? {}));
+    res.status(201).json({ token, expiresAt, participantId: claims.sub, role: claims.role, displayName: claims.name, ...ice });
   });
 
   router.use('/webhooks', webhookRoutes);

@@ -4,6 +4,7 @@ import type { AccessClaims, RequestData, RequestMethod, ResponseData } from '@cl
 import type { SfuControl } from '@classbridge/sfu';
 import type { LiveLesson } from '../live/LiveLesson.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
+import type { IceServerProvider } from '../turn/TurnCredentials.js';
 import type { ParsedRequest } from './parseRequest.js';
 
 type Handlers = { [M in RequestMethod]: (data: RequestData<M>) => Promise<ResponseData<M>> | ResponseData<M> };
@@ -28,7 +29,7 @@ export class ParticipantSession {
   #joining = false;
   readonly #handlers: Handlers;
 
-  constructor(connectionId: string, claims: AccessClaims, expiresAtMs: number, registry: LiveLessonRegistry, sfu: SfuControl) {
+  constructor(connectionId: string, claims: AccessClaims, expiresAtMs: number, registry: LiveLessonRegistry, sfu: SfuControl, ice: IceServerProvider) {
     this.connectionId = connectionId;
     this.claims = claims;
     this.#expiresAtMs = expiresAtMs;
@@ -43,9 +44,10 @@ export class ParticipantSession {
       },
       join: (data) => this.#join(data),
       sync: () => this.#joined().sync(me),
-      createTransport: (data) => this.#joined().createTransport(me, data.direction),
+      // ICE servers (TURN with this participant's fresh credentials) travel with each transport.
+      createTransport: async (data) => ({ ...(await this.#joined().createTransport(me, data.direction)), ...ice.forParticipant(me) }),
       connectTransport: async (data) => (await this.#joined().connectTransport(me, data), EMPTY),
-      restartIce: async (data) => ({ iceParameters: await this.#joined().restartIce(me, data.transportId) }),
+      restartIce: async (data) => ({ iceParameters: await this.#joined().restartIce(me, data.transportId), iceServers: ice.forParticipant(me).iceServers }),
       produce: (data) => this.#joined().produce(me, data),
       pauseProducer: async (data) => (await this.#joined().setOwnProducerPaused(me, data.producerId, true), EMPTY),
       resumeProducer: async (data) => (await this.#joined().setOwnProducerPaused(me, data.producerId, false), EMPTY),

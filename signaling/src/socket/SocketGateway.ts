@@ -9,6 +9,7 @@ import type { TokenService, VerifiedToken } from '../auth/TokenService.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { LessonChannel } from '../live/LessonChannel.js';
 import type { Metrics } from '../metrics.js';
+import type { IceServerProvider } from '../turn/TurnCredentials.js';
 import type { ClientBudgets } from '../limits/ClientBudgets.js';
 import { RateLimiter } from '../limits/RateLimiter.js';
 import type { RateBudget } from '../limits/RateLimiter.js';
@@ -30,6 +31,8 @@ export interface SocketGatewayOptions {
   /** Per-socket message budget. */
   rateLimit: RateBudget;
   budgets: ClientBudgets;
+  /** ICE servers for clients' transports (TURN credentials minted per participant). */
+  ice: IceServerProvider;
   trustProxyHops: number;
   /** Origins allowed to use the polling transport from a browser (websocket needs no CORS). */
   corsOrigins: string[];
@@ -139,7 +142,7 @@ export class SocketGateway {
     const { logger, metrics, rateLimit, sfu, registry, budgets } = this.#options;
     const { claims, expiresAtMs, address } = socket.data as SocketData;
     const log = logger.child({ socketId: socket.id, lessonId: claims.lessonId, participantId: claims.sub, role: claims.role });
-    const session = new ParticipantSession(socket.id, claims, expiresAtMs, registry, sfu);
+    const session = new ParticipantSession(socket.id, claims, expiresAtMs, registry, sfu, this.#options.ice);
     const limiter = new RateLimiter(rateLimit.burst, rateLimit.perSecond);
     // Every token holder of the lesson, joined or not: ending the lesson drops them all.
     void socket.join(tokenHoldersRoom(claims.lessonId));

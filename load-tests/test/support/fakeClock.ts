@@ -1,4 +1,4 @@
-import type { SchedulerClock } from '../src/impairment/index.js';
+import type { SchedulerClock } from '../../src/impairment/index.js';
 
 /** A clock whose timers fire only when a test advances it; `lateMs` makes every new timer fire that much late. */
 export class FakeClock implements SchedulerClock {

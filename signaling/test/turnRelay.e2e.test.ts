@@ -1,0 +1,154 @@
+import { createSocket } from 'node:dgram';
+import { jest } from '@jest/globals';
+import { ImpairmentRelay, launchBrowser, openSdkPage, startLocalServer } from '@classbridge/load-tests';
+import type { LocalServer, SdkPage } from '@classbridge/load-tests';
+import type { Browser } from 'playwright-core';
+
+jest.setTimeout(180_000);
+
+const LESSON = 'demo-music-g4';
+const ROOM = 'qh-shangling-g4';
+const ROOM_PARTICIPANT = `classroom-${ROOM}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A UDP port free right now (coturn cannot be told to pick one). */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
+interface VideoIn {
+  framesDecoded: number;
+  packetsReceived: number;
+  candidateType: string | null;
+}
+const teacherVideo = (page: SdkPage) =>
+  page.run<VideoIn | null>('const v = (await client.getReceiveStats()).find((s) => s.kind === "video" && s.source === "camera"); return v ?? null;');
+
+/** Waits until the classroom decodes `frames` more teacher video frames; returns how long that took. */
+async function framesFlow(page: SdkPage, frames: number, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  const from = (await teacherVideo(page))?.framesDecoded ?? 0;
+  while (Date.now() - started < timeoutMs) {
+    if (((await teacherVideo(page))?.framesDecoded ?? 0) >= from + frames) return Date.now() - started;
+    await sleep(100);
+  }
+  throw new Error(`fewer than ${frames} teacher frames decoded within ${timeoutMs} ms`);
+}
+
+/**
+ * A remote classroom behind a firewall that lets only TURN through: its media goes to the
+ * server's own coturn (started by the server, credentials minted per participant) through a
+ * userspace impaired link, and the lesson holds up.
+ */
+describe('TURN for strict firewalls, through an impaired rural link (real coturn, real Chromium)', () => {
+  let server: LocalServer;
+  let relay: ImpairmentRelay;
+  let browser: Browser;
+  const pages: SdkPage[] = [];
+
+  beforeAll(async () => {
+    const coturnPort = await freeUdpPort();
+    relay = new ImpairmentRelay({ target: `127.0.0.1:${coturnPort}` });
+    await relay.start();
+    server = await startLocalServer({
+      TURN_EMBEDDED: 'on',
+      TURN_LISTEN_IP: '127.0.0.1',
+      TURN_PORT: String(coturnPort),
+      // Clients are sent to the impaired link in front of coturn, not to coturn itself.
+      TURN_URLS: `turn:127.0.0.1:${relay.port}?transport=udp`,
+      TURN_RELAY_PORTS: '49400-49499',
+    });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const page of pages) await page.page.context().close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+    await relay?.close();
+  });
+
+  it('mints TURN credentials that coturn accepts, and refuses forged ones', async () => {
+    const response = await server.api('POST', `/api/lessons/${LESSON}/tokens`, { role: 'classroom', classroomId: ROOM });
+    expect(response.status).toBe(201);
+    const [turn] = response.body.iceServers as Array<{ urls: string[]; username: string; credential: string }>;
+    expect(response.body.iceTransportPolicy).toBe('all');
+    expect(turn!.urls).toEqual([`turn:127.0.0.1:${relay.port}?transport=udp`]);
+    expect(turn!.username).toMatch(new RegExp(`^\\d+:${ROOM_PARTICIPANT}$`));
+    const page = await browser.newPage();
+    try {
+      const gather = (server: unknown) =>
+        page.evaluate(async (iceServer) => {
+          const pc = new RTCPeerConnection({ iceServers: [iceServer as RTCIceServer], iceTransportPolicy: 'relay' });
+          const types: string[] = [];
+          pc.onicecandidate = (event) => event.candidate && types.push(event.candidate.type ?? 'unknown');
+          pc.createDataChannel('probe');
+          await pc.setLocalDescription(await pc.createOffer());
+          await new Promise<void>((resolve) => {
+            pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+            setTimeout(resolve, 8_000);
+          });
+          pc.close();
+          return types;
+        }, server);
+      expect(await gather(turn)).toContain('relay');
+      expect(await gather({ ...turn, credential: 'forged-password-AAAA' })).toEqual([]);
+      expect(await gather({ ...turn, username: `${Math.floor(Date.now() / 1000) - 10}:${ROOM_PARTICIPANT}` })).toEqual([]); // expired
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('a relay-only classroom receives the teacher through the impaired link; after a 5 s outage media is back within 2 s', async () => {
+    const teacherToken = await server.mintToken(LESSON, { role: 'teacher' });
+    const teacher = await openSdkPage(browser, server.url, { token: teacherToken });
+    pages.push(teacher);
+    await teacher.run('await client.publishCamera({ width: 640, height: 360 }); await client.publishMicrophone();');
+
+    const roomToken = await server.mintToken(LESSON, { role: 'classroom', classroomId: ROOM });
+    const room = await openSdkPage(browser, server.url, { token: roomToken, forceRelay: true });
+    pages.push(room);
+    await framesFlow(room, 30, 30_000);
+    const first = (await teacherVideo(room))!;
+    expect(first.candidateType).toBe('relay');
+    const before = relay.stats();
+    expect(before.down.packetsForwarded).toBeGreaterThan(100); // media came through the impaired link
+    expect(before.clients).toBeGreaterThanOrEqual(1);
+
+    // A weak rural link: 3% loss, 60 ms ± 15 ms each way, 1.5 Mbit/s down.
+    relay.set({ up: { loss: 0.03, delayMs: 60, jitterMs: 15 }, down: { loss: 0.03, delayMs: 60, jitterMs: 15, rateKbps: 1_500, queueBytes: 150_000 } });
+    await framesFlow(room, 60, 20_000);
+
+    // The link goes dark for 5 s, both ways: the SDK notices within 2 s (and restarts ICE).
+    const outageAt = await room.run<number>('return Date.now();');
+    relay.outage(5_000, 'both');
+    await sleep(5_000);
+    const recoveryMs = await framesFlow(room, 1, 15_000);
+    const deadAt = (await room.events('mediaPath')).find((e) => e.payload.direction === 'recv' && e.payload.state === 'dead')?.wallMs;
+    process.stdout.write(`[turn] relay-only classroom: dead path noticed ${deadAt === undefined ? 'never' : `${deadAt - outageAt} ms`} into a 5 s outage; video back ${recoveryMs} ms after it ended\n`);
+    expect(deadAt).toBeDefined();
+    expect(deadAt! - outageAt).toBeLessThanOrEqual(2_000);
+    expect(recoveryMs).toBeLessThanOrEqual(2_000);
+    await framesFlow(room, 30, 10_000);
+    expect(await room.run('return client.state;')).toBe('connected');
+    expect((await room.events('mediaPath')).at(-1)?.payload).toEqual({ direction: 'recv', state: 'flowing' });
+  });
+
+  it('coturn killed is started again by the server', async () => {
+    const coturn = server.turn.server!;
+    const pid = coturn.pid!;
+    const back = new Promise((resolve) => coturn.once('restarting', resolve));
+    process.kill(pid, 'SIGKILL');
+    await back;
+    const deadline = Date.now() + 10_000;
+    while (!(coturn.running && coturn.pid !== pid) && Date.now() < deadline) await sleep(100);
+    expect(coturn.pid).not.toBe(pid);
+    expect(coturn.running).toBe(true);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^classbridge_turn_restarts_total 1$/m);
+    expect(metrics).toMatch(/^classbridge_turn_up 1$/m);
+  });
+});
