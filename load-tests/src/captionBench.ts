@@ -10,8 +10,8 @@
  *   3. streamingVsWhole: pocketsphinx WER on the same sentences recognised whole (one utterance
  *      each, at once) and through the CaptionStream pipeline (Silero VAD + segmenter) in 20 ms
  *      chunks at real-time pace, with every sentence's hypotheses;
- *   4. signaling: request round trips (raiseHand/lowerHand from a student) against a server with
- *      CAPTIONS=off and one with CAPTIONS=on while the teacher speaks.
+ *   4. signaling: request round trips (raiseHand/lowerHand from a student) while the teacher
+ *      speaks, with the caption processes running and frozen (SIGSTOP) in alternating blocks.
  *
  *   npm run bench:captions                 # ~4 minutes
  *   npm run bench:captions -- --quick      # ~1.5 minutes, a smoke check
@@ -71,7 +71,9 @@ const numberArg = (name: string, value: string | undefined, fallback: number, mi
 };
 const liveSeconds = numberArg('seconds', values.seconds, quick ? 15 : 60, 5, 1800);
 const warmupSeconds = numberArg('warmup-seconds', values['warmup-seconds'], quick ? 4 : 6, 0, 60);
-const signalingSeconds = numberArg('signaling-seconds', values['signaling-seconds'], quick ? 8 : 30, 2, 600);
+const signalingSeconds = numberArg('signaling-seconds', values['signaling-seconds'], quick ? 16 : 80, 4, 1200);
+/** Captions run and are frozen in turn, this long each, while the requests go on. */
+const blockSeconds = quick ? 4 : 5;
 // The server allows 30 requests a second per socket (RATE_LIMIT_PER_SECOND): 25 a second stays under it.
 const requestIntervalMs = numberArg('request-interval-ms', values['request-interval-ms'], 40, 34, 10_000);
 const pauseSeconds = numberArg('pause-seconds', values['pause-seconds'], 1.0, 0.6, 5);
@@ -622,45 +624,110 @@ async function closeClassroom(room: Classroom): Promise<void> {
   for (const page of [room.teacher, room.student, room.receiver]) await release(page);
 }
 
-interface RequestStream {
-  latencies: number[];
+interface InterleavedRequests {
+  /** Round trips (ms) while the caption pipeline ran, and while it was frozen. */
+  running: number[];
+  frozen: number[];
+  /** p99 of each block, in order (running, frozen, running, …). */
+  blockP99: Array<{ captions: 'running' | 'frozen'; p99: number; n: number }>;
   failures: number;
   sent: number;
+  blockSeconds: number;
+  frozenProcesses: string[];
   serverCpuPercentOfOneCore: Awaited<ReturnType<Awaited<ReturnType<typeof cpuMeter>>>>;
 }
 
-/** raiseHand and lowerHand in turn from the student, one every `intervalMs` (or when the previous answered, if later), timed in the page. */
-async function requestStream(server: ServerProcess, student: SdkPage, seconds: number, intervalMs: number): Promise<RequestStream> {
-  const meter = await cpuMeter(server.pid);
-  const answer = await student.run<{ samples: Array<[number, number]>; failures: number; sent: number }>(
-    `
-    const [durationMs, intervalMs, warmupMs] = arg;
-    const samples = [];
-    let failures = 0;
-    let sent = 0;
-    const begin = performance.now();
-    while (performance.now() - begin < durationMs + warmupMs) {
-      const t0 = performance.now();
+/**
+ * raiseHand and lowerHand in turn from the student, one every `intervalMs` (or when the previous
+ * answered, if later), timed in the page — while the caption pipeline (the caption worker and its
+ * engine processes) runs and is frozen (SIGSTOP) in alternating blocks. Same server, lesson,
+ * browsers and media in both conditions, interleaved, so slow drifts of the machine fall on both
+ * alike; the only difference is whether captions get the CPU (and emit their notifications).
+ */
+async function interleavedRequests(server: ServerProcess, student: SdkPage, seconds: number, intervalMs: number, blockSeconds: number): Promise<InterleavedRequests> {
+  const captionProcesses = (await processTree(server.pid)).filter((p) => p.name !== 'server (node main)' && p.name !== 'mediasoup-worker');
+  if (captionProcesses.length === 0) throw new Error('no caption processes under the server: is CAPTIONS on and a lesson captioned?');
+  const signal = (which: 'SIGSTOP' | 'SIGCONT') => {
+    for (const p of captionProcesses) {
       try {
-        await (sent % 2 === 0 ? client.raiseHand() : client.lowerHand());
-        samples.push([t0 - begin, performance.now() - t0]);
-      } catch (error) {
-        failures++;
+        process.kill(p.pid, which);
+      } catch {
+        // Gone (an engine restarted): the next block has what is there.
       }
-      sent++;
-      const wait = t0 + intervalMs - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    try { await client.lowerHand(); } catch {}
-    return { samples, failures, sent };
-    `,
-    [seconds * 1000, intervalMs, REQUEST_WARMUP_MS],
-  );
+  };
+  const blocks: Array<{ fromMs: number; captions: 'running' | 'frozen' }> = [];
+  let frozen = false;
+  const startedAt = Date.now() + REQUEST_WARMUP_MS;
+  blocks.push({ fromMs: 0, captions: 'running' });
+  const toggler = setTimeout(function toggle() {
+    frozen = !frozen;
+    signal(frozen ? 'SIGSTOP' : 'SIGCONT');
+    blocks.push({ fromMs: Date.now(), captions: frozen ? 'frozen' : 'running' });
+    toggleTimer = setTimeout(toggle, blockSeconds * 1000);
+  }, REQUEST_WARMUP_MS + blockSeconds * 1000);
+  let toggleTimer: NodeJS.Timeout = toggler;
+  const meter = await cpuMeter(server.pid);
+  let answer: { samples: Array<[number, number]>; failures: number; sent: number };
+  try {
+    answer = await student.run<{ samples: Array<[number, number]>; failures: number; sent: number }>(
+      `
+      const [durationMs, intervalMs, warmupMs] = arg;
+      const samples = [];
+      let failures = 0;
+      let sent = 0;
+      const begin = performance.now();
+      while (performance.now() - begin < durationMs + warmupMs) {
+        const t0 = performance.now();
+        const wall0 = Date.now();
+        try {
+          await (sent % 2 === 0 ? client.raiseHand() : client.lowerHand());
+          if (t0 - begin >= warmupMs) samples.push([wall0, performance.now() - t0]);
+        } catch (error) {
+          failures++;
+        }
+        sent++;
+        const wait = t0 + intervalMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      try { await client.lowerHand(); } catch {}
+      return { samples, failures, sent };
+      `,
+      [seconds * 1000, intervalMs, REQUEST_WARMUP_MS],
+    );
+  } finally {
+    clearTimeout(toggleTimer);
+    signal('SIGCONT');
+  }
   const cpu = await meter();
+  // Each sample belongs to the block it was sent in.
+  const blockOf = (wallMs: number) => {
+    let index = 0;
+    for (let i = 0; i < blocks.length; i++) if (blocks[i]!.fromMs <= wallMs) index = i;
+    return index;
+  };
+  const byBlock = new Map<number, number[]>();
+  for (const [wallMs, ms] of answer.samples) {
+    if (wallMs < startedAt) continue;
+    const index = blockOf(wallMs);
+    byBlock.set(index, [...(byBlock.get(index) ?? []), ms]);
+  }
+  const running: number[] = [];
+  const frozenMs: number[] = [];
+  const blockP99: InterleavedRequests['blockP99'] = [];
+  for (const [index, latencies] of [...byBlock.entries()].sort(([a], [b]) => a - b)) {
+    const captions = blocks[index]!.captions;
+    (captions === 'running' ? running : frozenMs).push(...latencies);
+    blockP99.push({ captions, p99: r1(percentile(latencies, 99))!, n: latencies.length });
+  }
   return {
-    latencies: answer.samples.filter(([at]) => at >= REQUEST_WARMUP_MS).map(([, ms]) => ms),
+    running,
+    frozen: frozenMs,
+    blockP99,
     failures: answer.failures,
     sent: answer.sent,
+    blockSeconds,
+    frozenProcesses: [...new Set(captionProcesses.map((p) => p.name))],
     serverCpuPercentOfOneCore: cpu,
   };
 }
@@ -677,7 +744,7 @@ const mediaDir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-bench-capt
 owned('media directory', mediaDir, (dir) => fs.rm(dir, { recursive: true, force: true }));
 
 try {
-  progress(`${quick ? 'quick' : 'full'} run: live ${liveSeconds} s (+${warmupSeconds} s warm-up), request streams ${signalingSeconds} s each, ${sentences.length} sentences streaming vs whole`);
+  progress(`${quick ? 'quick' : 'full'} run: live ${liveSeconds} s (+${warmupSeconds} s warm-up), requests ${signalingSeconds} s (captions running and frozen in ${blockSeconds} s blocks), ${sentences.length} sentences streaming vs whole`);
 
   // 2 and 3: engines and the pipeline in this process, before any browser or server runs.
   progress('flite: speaking the sentences');
@@ -745,27 +812,18 @@ try {
   };
   const chromium = browsers.teacher.version();
 
-  // 4a: captions off.
-  progress('server with CAPTIONS=off: teacher speaking, student requests');
-  const off = own('server', await startServerProcess({ DEMO: '1', CAPTIONS: 'off' }), (s) => s.stop());
-  const offRoom = await openClassroom(off, browsers, 'Caption benchmark (captions off)');
-  await sleep(offRoom.publishedAt + warmupSeconds * 1000 - Date.now());
-  const requestsOff = await requestStream(off, offRoom.student, signalingSeconds, requestIntervalMs);
-  const offCaptions = (await offRoom.receiver.events('caption')).length;
-  progress(`captions off: p50 ${r1(percentile(requestsOff.latencies, 50))} ms, p99 ${r1(percentile(requestsOff.latencies, 99))} ms over ${requestsOff.latencies.length} requests`);
-  await closeClassroom(offRoom);
-  await release(off);
-
-  // 1 and 4b: captions on.
-  progress(`server with CAPTIONS=on: ${warmupSeconds} s warm-up, request stream, then ${liveSeconds} s of captions measured`);
+  // 1 and 4: the server with captions on.
+  progress(`server with CAPTIONS=on: ${warmupSeconds} s warm-up, ${signalingSeconds} s of requests with captions running and frozen in turn, then ${liveSeconds} s of captions measured`);
   const on = own('server', await startServerProcess({ DEMO: '1', CAPTIONS: 'on', CAPTION_ENGINE_EN: 'pocketsphinx' }), (s) => s.stop());
-  const onRoom = await openClassroom(on, browsers, 'Caption benchmark (captions on)');
-  // The request stream at the same point of the lesson as with captions off, captions flowing meanwhile.
+  const onRoom = await openClassroom(on, browsers, 'Caption benchmark');
   await sleep(onRoom.publishedAt + warmupSeconds * 1000 - Date.now());
-  progress('captions on: student requests while the teacher speaks');
-  const requestsOn = await requestStream(on, onRoom.student, signalingSeconds, requestIntervalMs);
-  progress(`captions on: p50 ${r1(percentile(requestsOn.latencies, 50))} ms, p99 ${r1(percentile(requestsOn.latencies, 99))} ms over ${requestsOn.latencies.length} requests`);
-  // Then the caption measurement (no requests), and time for the last finals to arrive.
+  const requests = await interleavedRequests(on, onRoom.student, signalingSeconds, requestIntervalMs, blockSeconds);
+  progress(
+    `requests: captions running p50 ${r1(percentile(requests.running, 50))} ms, p99 ${r1(percentile(requests.running, 99))} ms (${requests.running.length}); ` +
+      `frozen p50 ${r1(percentile(requests.frozen, 50))} ms, p99 ${r1(percentile(requests.frozen, 99))} ms (${requests.frozen.length})`,
+  );
+  // Captions catch up after the last frozen block before they are measured.
+  await sleep(5_000);
   progress(`captions on: ${liveSeconds} s of captions measured`);
   const windowStart = Date.now();
   const windowEnd = windowStart + liveSeconds * 1000;
@@ -842,8 +900,8 @@ try {
   const finalMs = known(utterances.map((u) => u.finalMs));
   const phaseErrors = sentenceOf.filter((s) => s.index !== null).map((s) => s.phaseErrorMs);
 
-  const p99Off = percentile(requestsOff.latencies, 99);
-  const p99On = percentile(requestsOn.latencies, 99);
+  const p99Off = percentile(requests.frozen, 99);
+  const p99On = percentile(requests.running, 99);
   const relativeCost = werWhole > 0 ? werStreaming / werWhole - 1 : werStreaming === 0 ? 0 : null;
 
   const result = {
@@ -916,14 +974,18 @@ try {
     },
     signaling: {
       request: 'raiseHand / lowerHand in turn from one student socket, timed in the page (performance.now())',
+      method: `one server, lesson and set of browsers; the caption processes (${requests.frozenProcesses.join(', ')}) run and are frozen (SIGSTOP) in alternating ${requests.blockSeconds} s blocks while the requests go on, so both conditions share the machine's drifts`,
       intervalMs: requestIntervalMs,
       seconds: signalingSeconds,
       warmupMsExcluded: REQUEST_WARMUP_MS,
-      load: 'teacher publishing flite speech, a classroom receiving it, the student; the same in both runs',
-      captionsOff: { ...dist(requestsOff.latencies, true), failures: requestsOff.failures, serverCpuPercentOfOneCore: requestsOff.serverCpuPercentOfOneCore, captionsReceived: offCaptions },
-      captionsOn: { ...dist(requestsOn.latencies, true), failures: requestsOn.failures, serverCpuPercentOfOneCore: requestsOn.serverCpuPercentOfOneCore },
+      load: 'teacher publishing flite speech, a classroom receiving it and its captions, the student',
+      captionsOff: { ...dist(requests.frozen, true) },
+      captionsOn: { ...dist(requests.running, true) },
+      failures: requests.failures,
+      serverCpuPercentOfOneCore: requests.serverCpuPercentOfOneCore,
+      blockP99: requests.blockP99,
       p99RatioOnOverOff: r3(p99On / p99Off),
-      p50RatioOnOverOff: r3(percentile(requestsOn.latencies, 50) / percentile(requestsOff.latencies, 50)),
+      p50RatioOnOverOff: r3(percentile(requests.running, 50) / percentile(requests.frozen, 50)),
     },
     targets: {
       firstPartialP95Under1s: percentile(firstPartialMs, 95) < 1000,
