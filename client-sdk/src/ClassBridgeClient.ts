@@ -7,6 +7,7 @@ import type {
   JoinResponse,
   LessonView,
   MediaSource,
+  NetworkQuality,
   Notification,
   NotificationMap,
   ParticipantView,
@@ -19,7 +20,9 @@ import { SignalingConnection } from './SignalingConnection.js';
 import { cameraConstraints, microphoneConstraints, produceOptions } from './publishing.js';
 import type { CameraOptions, MicrophoneOptions } from './publishing.js';
 import { layerCount, captureSize } from './simulcast.js';
-import { activePairBytesReceived, inboundStats, outboundStats } from './stats.js';
+import { activePairBytesReceived, activePairOutgoingBitrate, inboundStats, outboundStats } from './stats.js';
+import { linkQuality, sampleOf } from './linkQuality.js';
+import type { LinkSample } from './linkQuality.js';
 import { MediaPathWatch } from './MediaPathWatch.js';
 import type { InboundStats, OutboundStats } from './stats.js';
 
@@ -81,10 +84,16 @@ export interface ClientEvents {
    */
   caption: NotificationMap['caption'];
   /**
-   * A transport's media path died (nothing received for 1.5 s while media should flow; the client
+   * A transport's media path died (nothing received for 1 s while media should flow; the client
    * restarts ICE at once) or came back. `send`: your published media; `recv`: what you receive.
    */
   mediaPath: { direction: 'send' | 'recv'; state: 'dead' | 'flowing' };
+  /**
+   * Every 2 s: the quality of this client's link from what it receives (0–5, null when nothing
+   * should arrive; see linkQuality), with the figures behind it. The server gets it too: the
+   * teacher's console shows each classroom's, operators get it as metrics.
+   */
+  networkQuality: NetworkQuality;
   /** Something failed that the client could not hide (a track it could not receive, a refused publish, a join timeout). */
   error: ErrorBody;
 }
@@ -111,8 +120,12 @@ export type { InboundStats, OutboundStats } from './stats.js';
 /** Rejoin attempts after a drop, backing off from 0.5 s to 4 s (about 20 s in all). */
 const MAX_REJOIN_ATTEMPTS = 8;
 const DEFAULT_JOIN_TIMEOUT_MS = 15_000;
+/** Link quality: sampled this often, reported to the server on change and at least this often. */
+const NETWORK_SAMPLE_MS = 2_000;
+const NETWORK_REPORT_EVERY_MS = 10_000;
+const round1 = (value: number) => Math.round(value * 10) / 10;
 /** How often a transport's media path is sampled (MediaPathWatch). */
-const MEDIA_PATH_SAMPLE_MS = 500;
+const MEDIA_PATH_SAMPLE_MS = 250;
 /** Server answers that no retry can change: the rejoin stops and the client fails with them. */
 const FINAL_CODES: ReadonlySet<string> = new Set([ErrorCode.Forbidden, ErrorCode.TokenExpired, ErrorCode.Unauthorized, ErrorCode.InvalidState, ErrorCode.WrongLesson, ErrorCode.LimitExceeded]);
 /** A replayed publish refused with one of these is dropped (and reported), not retried forever. */
@@ -621,7 +634,53 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       if (state === 'disconnected' || state === 'failed') this.#restartIce(transport);
     });
     this.#watchMediaPath(transport, direction);
+    if (direction === 'recv') this.#watchNetworkQuality(transport);
     return transport;
+  }
+
+  /**
+   * Every 2 s while the receive transport lives: this client's own link quality from what it
+   * receives (linkQuality, the score the pages show), emitted as `networkQuality` and reported to
+   * the server (the teacher's console and the operators' metrics), when the score changes and at
+   * least every 10 s.
+   */
+  #watchNetworkQuality(recv: types.Transport): void {
+    let previous: LinkSample | null = null;
+    let reported: { score: number | null; at: number } | null = null;
+    const timer = setInterval(() => {
+      if (recv.closed || this.#closed) {
+        clearInterval(timer);
+        return;
+      }
+      void (async () => {
+        const stats = await this.getReceiveStats();
+        const paused = (consumerId: string) => {
+          const remote = this.#remote.get(consumerId);
+          return !remote || remote.paused || remote.consumer.paused;
+        };
+        const current = sampleOf(stats, paused);
+        const quality = linkQuality(previous, current);
+        previous = current;
+        const send = await this.#sendTransportReady?.catch(() => null);
+        const availableOutgoingBitrate = send && !send.closed ? activePairOutgoingBitrate((await send.getStats()) as unknown as Iterable<[string, unknown]>) : null;
+        if (recv.closed || this.#closed) return;
+        const report: NetworkQuality = {
+          score: quality.score,
+          lossPct: round1(quality.lossPct),
+          rttMs: quality.rttMs,
+          jitterMs: quality.jitterMs,
+          freezes: quality.freezes,
+          concealmentPct: round1(quality.concealmentPct),
+          availableOutgoingBitrate,
+        };
+        this.emit('networkQuality', report);
+        const now = Date.now();
+        if (!reported || reported.score !== report.score || now - reported.at >= NETWORK_REPORT_EVERY_MS) {
+          reported = { score: report.score, at: now };
+          await this.#signaling.request('reportNetworkQuality', report);
+        }
+      })().catch(() => undefined); // closed meanwhile, or signaling down (the next sample tries again)
+    }, NETWORK_SAMPLE_MS);
   }
 
   /** One ICE restart at a time per transport; a failed one is tried again by whoever noticed next. */
@@ -640,7 +699,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Samples the transport's active candidate pair twice a second: a path that went silent while
+   * Samples the transport's active candidate pair four times a second: a path that went silent while
    * media should flow gets an ICE restart within 2 s, long before ICE itself gives up on it.
    */
   #watchMediaPath(transport: types.Transport, direction: 'send' | 'recv'): void {

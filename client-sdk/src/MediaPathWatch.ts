@@ -8,7 +8,7 @@ export type MediaPathVerdict =
   | 'restart';
 
 export interface MediaPathWatchOptions {
-  /** Silence on a transport that carries media before its path counts as dead. Default 1500 ms. */
+  /** Silence on a transport that carries media before its path counts as dead. Default 1000 ms (Opus DTX still sends every 400 ms). */
   silenceMs?: number;
   /** While still dead, the next ICE restart after this long. Default 3000 ms. */
   retryMs?: number;
@@ -30,7 +30,7 @@ export class MediaPathWatch {
   #dead = false;
 
   constructor(options: MediaPathWatchOptions = {}) {
-    this.#silenceMs = options.silenceMs ?? 1_500;
+    this.#silenceMs = options.silenceMs ?? 1_000;
     this.#retryMs = options.retryMs ?? 3_000;
   }
 

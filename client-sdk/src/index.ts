@@ -11,6 +11,8 @@
 export { ClassBridgeClient } from './ClassBridgeClient.js';
 export type { ClientEvents, ClientOptions, ConnectionState, InboundStats, OutboundStats, RemoteSourceChange, RemoteTrack } from './ClassBridgeClient.js';
 export { Emitter } from './Emitter.js';
+export { LINK_THRESHOLDS, byParticipant, intervalConcealmentPct, linkQuality, qualityClass, sampleOf } from './linkQuality.js';
+export type { LinkQuality, LinkSample } from './linkQuality.js';
 export type { Listener } from './Emitter.js';
 export type { CameraOptions, MicrophoneOptions } from './publishing.js';
 export { ClassBridgeError, ErrorCode, canModerate, canPublish, needsFloor } from '@classbridge/protocol';
@@ -21,6 +23,7 @@ export type {
   LessonStatus,
   LessonView,
   MediaSource,
+  NetworkQuality,
   NotificationMap,
   ParticipantView,
   ProducerInfo,

@@ -86,6 +86,12 @@ export function activePairBytesReceived(report: Iterable<[string, unknown]>): nu
   return numOrNull(activePair(entries(report))?.['bytesReceived']);
 }
 
+/** The send side's estimate of what the path carries now (bit/s), from the active candidate pair. */
+export function activePairOutgoingBitrate(report: Iterable<[string, unknown]>): number | null {
+  const bitrate = numOrNull(activePair(entries(report))?.['availableOutgoingBitrate']);
+  return bitrate === null ? null : Math.round(bitrate);
+}
+
 /** The active candidate pair's RTT in ms, if the report carries it. */
 function roundTripMs(list: Entry[]): number | null {
   const rtt = numOrNull(activePair(list)?.['currentRoundTripTime']);

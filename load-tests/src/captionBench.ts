@@ -813,17 +813,11 @@ try {
   const chromium = browsers.teacher.version();
 
   // 1 and 4: the server with captions on.
-  progress(`server with CAPTIONS=on: ${warmupSeconds} s warm-up, ${signalingSeconds} s of requests with captions running and frozen in turn, then ${liveSeconds} s of captions measured`);
+  progress(`server with CAPTIONS=on: ${warmupSeconds} s warm-up, ${liveSeconds} s of captions measured, then ${signalingSeconds} s of requests with captions running and frozen in turn`);
   const on = own('server', await startServerProcess({ DEMO: '1', CAPTIONS: 'on', CAPTION_ENGINE_EN: 'pocketsphinx' }), (s) => s.stop());
   const onRoom = await openClassroom(on, browsers, 'Caption benchmark');
   await sleep(onRoom.publishedAt + warmupSeconds * 1000 - Date.now());
-  const requests = await interleavedRequests(on, onRoom.student, signalingSeconds, requestIntervalMs, blockSeconds);
-  progress(
-    `requests: captions running p50 ${r1(percentile(requests.running, 50))} ms, p99 ${r1(percentile(requests.running, 99))} ms (${requests.running.length}); ` +
-      `frozen p50 ${r1(percentile(requests.frozen, 50))} ms, p99 ${r1(percentile(requests.frozen, 99))} ms (${requests.frozen.length})`,
-  );
-  // Captions catch up after the last frozen block before they are measured.
-  await sleep(5_000);
+  // Captions first, undisturbed: freezing the caption processes (below) leaves them catching up.
   progress(`captions on: ${liveSeconds} s of captions measured`);
   const windowStart = Date.now();
   const windowEnd = windowStart + liveSeconds * 1000;
@@ -844,6 +838,11 @@ try {
     errors: await metricOr(on, 'classbridge_caption_errors_total'),
     workerRestarts: await metricOr(on, 'classbridge_caption_worker_restarts_total'),
   };
+  const requests = await interleavedRequests(on, onRoom.student, signalingSeconds, requestIntervalMs, blockSeconds);
+  progress(
+    `requests: captions running p50 ${r1(percentile(requests.running, 50))} ms, p99 ${r1(percentile(requests.running, 99))} ms (${requests.running.length}); ` +
+      `frozen p50 ${r1(percentile(requests.frozen, 50))} ms, p99 ${r1(percentile(requests.frozen, 99))} ms (${requests.frozen.length})`,
+  );
   await closeClassroom(onRoom);
   await release(on);
   for (const browser of [browsers.teacher, browsers.others]) await release(browser);

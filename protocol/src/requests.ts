@@ -62,6 +62,18 @@ export const requestSchemas = {
   /** Layout hint for everyone; null clears it. */
   spotlight: z.object({ participantId: idSchema.nullable() }).strict(),
   endLesson: empty,
+  /** The caller's own link quality, measured by its SDK every few seconds (linkQuality). */
+  reportNetworkQuality: z
+    .object({
+      score: z.number().int().min(0).max(5).nullable(),
+      lossPct: z.number().min(0).max(100),
+      rttMs: z.number().min(0).max(60_000).nullable(),
+      jitterMs: z.number().min(0).max(60_000),
+      freezes: z.number().int().min(0).max(10_000),
+      concealmentPct: z.number().min(0).max(100),
+      availableOutgoingBitrate: z.number().min(0).max(10_000_000_000).nullable(),
+    })
+    .strict(),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -107,6 +119,7 @@ export interface ResponseMap {
   closeProducer: Empty;
   consume: ConsumeResponse;
   resumeConsumer: Empty;
+  reportNetworkQuality: Empty;
   pauseConsumer: Empty;
   setConsumerPreferredLayers: Empty;
   leave: Empty;

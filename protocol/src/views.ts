@@ -21,6 +21,23 @@ export interface ParticipantView {
   handRaised: boolean;
   hasFloor: boolean;
   connected: boolean;
+  /** The link quality the participant's SDK last reported (null: none yet). */
+  network: NetworkQuality | null;
+}
+
+/** A client's own link quality, measured by its SDK (0–5; null when nothing should arrive). */
+export interface NetworkQuality {
+  score: number | null;
+  /** Packet loss of what it received in the last interval, %. */
+  lossPct: number;
+  rttMs: number | null;
+  jitterMs: number;
+  /** Video freezes in the last interval. */
+  freezes: number;
+  /** Share of audio the browser had to invent in the last interval, %. */
+  concealmentPct: number;
+  /** What the browser estimates its uplink carries now, bit/s (null: it sends nothing). */
+  availableOutgoingBitrate: number | null;
 }
 
 export interface ProducerInfo {

@@ -67,6 +67,8 @@ export const strings = {
 
     'link.title': '链路质量',
     'link.ours': '本教室网络',
+    'link.received': '老师收到的',
+    'link.reported': '教室收到的',
     'link.none': '暂无数据',
     'link.down': '收不到画面和声音',
     'link.loss': '丢包',
@@ -206,6 +208,8 @@ export const strings = {
 
     'link.title': 'Link quality',
     'link.ours': 'Our connection',
+    'link.received': 'What the teacher receives',
+    'link.reported': 'What the classroom receives',
     'link.none': 'No data yet',
     'link.down': 'No media arriving',
     'link.loss': 'Loss',

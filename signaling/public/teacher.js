@@ -85,7 +85,7 @@ state.onChange((what) => {
     stage.sync();
     renderRoster();
     renderLevels(state);
-    for (const [id, quality] of links) for (const element of document.querySelectorAll(`.link[data-link="${CSS.escape(id)}"]`)) paintLink(element, quality, describeLink);
+    for (const [id, quality] of links) for (const element of document.querySelectorAll(`.link[data-link="${CSS.escape(id)}"]`)) paintLink(element, quality, describeBothWays);
   });
 });
 renderConnection($('state'), state.connection);
@@ -202,13 +202,29 @@ async function sampleLinks() {
       continue;
     }
     const current = sampleOf(groups.get(id) ?? [], (consumerId) => paused.has(consumerId), Date.now(), ageOf);
-    const quality = linkQuality(samples.get(id) ?? null, current);
+    const quality = withReported(linkQuality(samples.get(id) ?? null, current), p.network);
     samples.set(id, current);
     links.set(id, quality);
-    for (const element of document.querySelectorAll(`.link[data-link="${CSS.escape(id)}"]`)) paintLink(element, quality, describeLink);
+    for (const element of document.querySelectorAll(`.link[data-link="${CSS.escape(id)}"]`)) paintLink(element, quality, describeBothWays);
   }
 }
 setInterval(() => void sampleLinks().catch((error) => console.warn('link quality', error)), 2000);
+
+/**
+ * A classroom's link both ways: what the teacher receives from it, and what it reports receiving
+ * (its SDK's networkQuality, relayed by the server). The indicator shows the worse of the two.
+ */
+function withReported(received, reported) {
+  const scores = [received.score, reported?.score].filter((score) => typeof score === 'number');
+  return { ...received, score: scores.length ? Math.min(...scores) : null, received, reported: reported ?? null };
+}
+
+function describeBothWays(quality) {
+  if (!quality?.received) return describeLink(quality);
+  const lines = [describeLink(quality.received, 'link.received')];
+  if (quality.reported) lines.push(describeLink(quality.reported, 'link.reported'));
+  return lines.join('\n\n');
+}
 
 // ---- toolbar ---------------------------------------------------------------------------
 

@@ -13,8 +13,20 @@ export class Metrics {
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly webhookQueue: Gauge;
 
-  constructor(sfu: SfuControl, liveLessons: () => number) {
+  /** `networkQuality`: connected participants by their last reported link score (LiveLessonRegistry). */
+  constructor(sfu: SfuControl, liveLessons: () => number, networkQuality: () => Map<string, number> = () => new Map()) {
     collectDefaultMetrics({ register: this.registry, prefix: 'classbridge_' });
+    new Gauge({
+      name: 'classbridge_participants_by_network_quality',
+      help: "Connected participants by the link score (0–5) their SDK last reported; score=\"none\": not yet, or nothing to measure. Many at 0–2 in one school: that school's link.",
+      labelNames: ['score'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const counts = networkQuality();
+        for (const score of ['0', '1', '2', '3', '4', '5', 'none']) this.set({ score }, counts.get(score) ?? 0);
+      },
+    });
     this.requests = new Counter({
       name: 'classbridge_signaling_requests_total',
       help: 'Signaling requests by method and outcome (ok or an error code).',

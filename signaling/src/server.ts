@@ -97,7 +97,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
     channelFor: (lessonId) => gateway!.channelFor(lessonId),
     isRecording: (lessonId) => recorder?.isRecording(lessonId) ?? false,
   });
-  const metrics = new Metrics(sfu, () => registry.size);
+  const metrics = new Metrics(sfu, () => registry.size, () => registry.networkQualityCounts());
   const webhooks = config.webhooks
     ? new WebhookDispatcher({ ...config.webhooks, logger: logger.child({ component: 'webhooks' }), metrics })
     : undefined;

@@ -174,16 +174,21 @@ describe('demo pages in Chromium', () => {
     await teacher.waitForSelector(`${rosterItem(ROOM_A)} [data-mic="live"]`, { timeout: 10_000 });
   });
 
-  it('shows a link-quality score for each connected classroom', async () => {
+  it('shows a link-quality score for each connected classroom, both ways (what the teacher receives, what the classroom reports receiving)', async () => {
     for (const id of [ROOM_A, ROOM_B]) {
       const selector = `${rosterItem(id)} .link[data-score]`;
-      await teacher.waitForSelector(selector, { timeout: 10_000 });
+      // The classroom's own report (its SDK's networkQuality, relayed by the server) joins the teacher's measurement.
+      await teacher.waitForSelector(`${selector}[title*="教室收到的 What the classroom receives"]`, { timeout: 15_000 });
       const score = Number(await teacher.getAttribute(selector, 'data-score'));
       // Loopback: packets arrive, so the link is not "down".
       expect(score).toBeGreaterThanOrEqual(1);
       expect(score).toBeLessThanOrEqual(5);
-      const tooltip = await teacher.getAttribute(selector, 'title');
-      expect(tooltip).toMatch(new RegExp(`^链路质量 Link quality: ${score}/5\\n丢包 Loss: [\\d.]+ %\\n往返时延 RTT: `));
+      const tooltip = (await teacher.getAttribute(selector, 'title'))!;
+      expect(tooltip).toMatch(/^老师收到的 What the teacher receives: [0-5]\/5\n丢包 Loss: [\d.]+ %\n往返时延 RTT: /);
+      // The indicator shows the worse of the two directions.
+      const both = [...tooltip.matchAll(/: ([0-5])\/5/g)].map((m) => Number(m[1]));
+      expect(both).toHaveLength(2);
+      expect(score).toBe(Math.min(...both));
       expect(await teacher.$$eval(`${rosterItem(id)} .link i.on`, (bars) => bars.length)).toBe(score);
       expect(await teacher.getAttribute(`#stage .tile[data-participant="${id}"] .link`, 'data-score')).toMatch(/^[0-5]$/);
     }

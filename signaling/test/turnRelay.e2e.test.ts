@@ -120,7 +120,16 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
 
     // A weak rural link: 3% loss, 60 ms ± 15 ms each way, 1.5 Mbit/s down.
     relay.set({ up: { loss: 0.03, delayMs: 60, jitterMs: 15 }, down: { loss: 0.03, delayMs: 60, jitterMs: 15, rateKbps: 1_500, queueBytes: 150_000 } });
+    const impairedAt = await room.run<number>('return Date.now();');
     await framesFlow(room, 60, 20_000);
+    // The classroom's SDK sees its link degrade (≈3 % loss costs 2 points) and the teacher hears of it.
+    const degraded = await room.waitFor<{ score: number; lossPct: number }>(
+      'const q = window.cbEvents.filter((e) => e.name === "networkQuality" && e.wallMs > arg).at(-1)?.payload; return q && q.score !== null && q.score <= 4 ? q : null;',
+      impairedAt + 2_000,
+      20_000,
+    );
+    expect(degraded.lossPct).toBeGreaterThan(0.5);
+    await teacher.waitFor('return window.cbEvents.some((e) => e.name === "participantUpdated" && e.payload.participantId === arg && e.payload.network && e.payload.network.score <= 4);', ROOM_PARTICIPANT, 15_000);
 
     // The link goes dark for 5 s, both ways: the SDK notices within 2 s (and restarts ICE).
     const outageAt = await room.run<number>('return Date.now();');

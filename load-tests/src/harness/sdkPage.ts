@@ -32,6 +32,7 @@ const EVENT_NAMES = [
   'recordingChanged',
   'caption',
   'mediaPath',
+  'networkQuality',
   'error',
 ];
 

@@ -17,6 +17,7 @@ import type {
   JoinResponse,
   LessonView,
   MediaSource,
+  NetworkQuality,
   NotificationMap,
   ProducerInfo,
   ProducerPauseReason,
@@ -333,6 +334,22 @@ export class LiveLesson {
   }
 
   // ---- floor control and moderation -------------------------------------
+
+  /**
+   * The participant's own link quality, as its SDK measured it. Everyone hears about a change of
+   * score (the teacher's console marks a struggling classroom); the figures alone change quietly.
+   */
+  reportNetworkQuality(participantId: string, report: NetworkQuality): void {
+    const record = this.#connected(participantId);
+    const changed = record.network?.score !== report.score;
+    record.network = { ...report };
+    if (changed && isVisible(record.role)) this.#channel.broadcast('participantUpdated', this.#view(record));
+  }
+
+  /** Connected participants' last reported link scores (null: not reported yet, or nothing to measure). */
+  networkScores(): Array<number | null> {
+    return [...this.#participants.values()].filter((record) => record.connection !== null).map((record) => record.network?.score ?? null);
+  }
 
   raiseHand(participantId: string): void {
     const record = this.#connected(participantId);

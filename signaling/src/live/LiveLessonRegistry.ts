@@ -114,6 +114,18 @@ export class LiveLessonRegistry {
     this.#live(lessonId)?.announceRecording(recording);
   }
 
+  /** Connected participants of every live lesson by their last reported link score ('none': not yet, or nothing to measure). */
+  networkQualityCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const live of this.#resolved.values()) {
+      for (const score of live.networkScores()) {
+        const key = score === null ? 'none' : String(score);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
   announceCaption(lessonId: string, caption: Caption): void {
     this.#live(lessonId)?.announceCaption(caption);
   }

@@ -1,4 +1,4 @@
-import type { AccessClaims, ParticipantView, Role } from '@classbridge/protocol';
+import type { AccessClaims, NetworkQuality, ParticipantView, Role } from '@classbridge/protocol';
 import type { WireRtpCapabilities } from '@classbridge/protocol';
 
 /** A connection of a participant: socket id (for messages) and SFU peer id (for media). */
@@ -17,6 +17,8 @@ export class ParticipantRecord {
   readonly classroomId: string | null;
   handRaised = false;
   connection: Connection | null = null;
+  /** What the participant's SDK last reported about its link (kept across a rejoin: the link is the same). */
+  network: NetworkQuality | null = null;
 
   constructor(claims: AccessClaims) {
     this.participantId = claims.sub;
@@ -36,6 +38,7 @@ export class ParticipantRecord {
       handRaised: this.handRaised,
       hasFloor,
       connected: this.connection !== null,
+      network: this.network,
     };
   }
 }

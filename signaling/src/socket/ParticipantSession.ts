@@ -57,6 +57,7 @@ export class ParticipantSession {
       pauseConsumer: async (data) => (await this.#joined().setConsumerPaused(me, data.consumerId, true), EMPTY),
       setConsumerPreferredLayers: async (data) => (await this.#joined().setConsumerPreferredLayers(me, data), EMPTY),
       leave: async () => (await this.close(), EMPTY),
+      reportNetworkQuality: (data) => (this.#joined().reportNetworkQuality(me, data), EMPTY),
       raiseHand: () => (this.#joined().raiseHand(me), EMPTY),
       lowerHand: () => (this.#joined().lowerHand(me), EMPTY),
       dismissHand: (data) => (this.#joined().dismissHand(me, data.participantId), EMPTY),
