@@ -24,6 +24,7 @@ import { activePairBytesReceived, activePairOutgoingBitrate, inboundStats, outbo
 import { linkQuality, sampleOf } from './linkQuality.js';
 import type { LinkSample } from './linkQuality.js';
 import { MediaPathWatch } from './MediaPathWatch.js';
+import { chooseSpatialLayer, topHeightFrom } from './layerChoice.js';
 import type { InboundStats, OutboundStats } from './stats.js';
 
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
@@ -145,6 +146,13 @@ interface Published {
 interface Remote extends RemoteTrack {
   consumer: types.Consumer;
   spatialLayer: number | null;
+  /** Device pixels the page shows it at (setRenderSize), null: not said. */
+  renderHeight: number | null;
+  /** The top layer's height, once a frame at a known layer was seen. */
+  topHeight: number | null;
+  /** The layer this client last asked for; `manual`: the app chose it (setPreferredLayer), not adaptation. */
+  askedLayer: number | null;
+  manual: boolean;
 }
 
 /**
@@ -163,6 +171,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   #sendTransportReady: Promise<types.Transport> | null = null;
   #recvTransport: types.Transport | null = null;
   readonly #published = new Map<MediaSource, Published>();
+  /** Who holds the floor now (from join and floorChanged): picks this client's jitter-buffer profile. */
+  #floorHolders: readonly string[] = [];
+  /** Receive loss in the last network sample, %: layer choices made between samples use it. */
+  #lastLossPct = 0;
   /** Transports with an ICE restart in flight. */
   readonly #restartingIce = new Set<string>();
   /** One publish/unpublish of a source at a time: concurrent calls queue instead of racing. */
@@ -255,8 +267,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   /** Receive quality per remote track (freezes, concealment, jitter buffer, RTT, resolution, layer…): for link meters. */
   async getReceiveStats(): Promise<InboundStats[]> {
     return Promise.all(
-      [...this.#remote.values()].map(async (remote) =>
-        inboundStats((await remote.consumer.getStats()) as unknown as Iterable<[string, unknown]>, {
+      [...this.#remote.values()].map(async (remote) => ({
+        ...inboundStats((await remote.consumer.getStats()) as unknown as Iterable<[string, unknown]>, {
           trackId: remote.track.id,
           consumerId: remote.consumerId,
           participantId: remote.participantId,
@@ -264,7 +276,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
           kind: remote.kind,
           spatialLayer: remote.spatialLayer,
         }),
-      ),
+        jitterBufferTargetMs: jitterBufferTargetOf(remote.consumer),
+      })),
     );
   }
 
@@ -371,7 +384,37 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
 
   /** Asks for a simulcast layer of a remote video (0 = smallest); thumbnails need only 0. */
   async setPreferredLayer(consumerId: string, spatialLayer: 0 | 1 | 2): Promise<void> {
+    const remote = this.#remote.get(consumerId);
+    if (remote) {
+      // The app decides for this track from now on; adaptation leaves it alone.
+      remote.manual = true;
+      remote.askedLayer = spatialLayer;
+    }
     await this.#signaling.request('setConsumerPreferredLayers', { consumerId, spatialLayer });
+  }
+
+  /**
+   * How this client's receivers buffer: `smooth` (a remote classroom watching: at least 200 ms of
+   * jitter buffer over a jittery link), `interactive` (that classroom while it holds the floor),
+   * `default` (everyone else: the browser decides).
+   */
+  get jitterProfile(): JitterProfile {
+    return this.#jitterProfile();
+  }
+
+  /**
+   * Tells the SDK how big a received video is shown (CSS pixels; the SDK multiplies by the
+   * screen's pixel ratio), or null when it is not shown. The SDK then asks for the smallest
+   * simulcast layer that looks sharp at that size, so a thumbnail never pulls the full picture
+   * over a rural link, and one layer less while the link loses packets.
+   */
+  setRenderSize(consumerId: string, size: { width: number; height: number } | null): void {
+    const remote = this.#remote.get(consumerId);
+    if (!remote || remote.kind !== 'video') return;
+    const ratio = typeof devicePixelRatio === 'number' && devicePixelRatio > 0 ? devicePixelRatio : 1;
+    // Hidden: the smallest layer keeps the track alive at little cost.
+    remote.renderHeight = size === null ? 1 : Math.round(size.height * ratio);
+    this.#adaptLayer(remote, this.#lastLossPct);
   }
 
   // Floor control (举手 / 发言) and moderation. The server checks every one of these.
@@ -514,6 +557,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     this.#sessionJoined = true;
     current();
     this.#joinInfo = state;
+    this.#floorHolders = state.floor.holders;
     this.#syncParticipants(state.participants);
     for (const producer of state.producers) this.#producers.set(producer.producerId, producer);
     this.#recvTransport = await this.#createTransport('recv');
@@ -661,6 +705,13 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         const current = sampleOf(stats, paused);
         const quality = linkQuality(previous, current);
         previous = current;
+        this.#lastLossPct = quality.lossPct;
+        for (const track of stats) {
+          const remote = this.#remote.get(track.consumerId);
+          if (!remote || remote.kind !== 'video') continue;
+          if (track.frameHeight && track.spatialLayer !== null) remote.topHeight = topHeightFrom(track.frameHeight, track.spatialLayer, layersOf(remote.consumer));
+          this.#adaptLayer(remote, quality.lossPct);
+        }
         const send = await this.#sendTransportReady?.catch(() => null);
         const availableOutgoingBitrate = send && !send.closed ? activePairOutgoingBitrate((await send.getStats()) as unknown as Iterable<[string, unknown]>) : null;
         if (recv.closed || this.#closed) return;
@@ -681,6 +732,30 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         }
       })().catch(() => undefined); // closed meanwhile, or signaling down (the next sample tries again)
     }, NETWORK_SAMPLE_MS);
+  }
+
+  /**
+   * A remote classroom listens on loudspeakers and mostly watches: a deeper jitter buffer rides out
+   * a jittery rural link smoothly. While it holds the floor it is in a conversation: the browser's
+   * own minimum delay. Everyone else (the teacher, students, observers): the browser's default.
+   */
+  #jitterProfile(): JitterProfile {
+    const self = this.#joinInfo?.self;
+    if (self?.role !== 'classroom') return 'default';
+    return this.#floorHolders.includes(self.participantId) ? 'interactive' : 'smooth';
+  }
+
+  /** Asks for the layer chooseSpatialLayer picks for a received camera, when it differs from the last asked for. */
+  #adaptLayer(remote: Remote, lossPct: number): void {
+    if (remote.manual || remote.kind !== 'video' || remote.consumer.closed) return;
+    const layers = layersOf(remote.consumer);
+    if (layers < 2) return;
+    const layer = chooseSpatialLayer({ renderHeight: remote.renderHeight, layers, topHeight: remote.topHeight, lossPct });
+    if (layer === remote.askedLayer) return;
+    remote.askedLayer = layer;
+    this.#signaling.request('setConsumerPreferredLayers', { consumerId: remote.consumerId, spatialLayer: layer }).catch(() => {
+      if (remote.askedLayer === layer) remote.askedLayer = null; // try again with the next sample
+    });
   }
 
   /** One ICE restart at a time per transport; a failed one is tried again by whoever noticed next. */
@@ -742,6 +817,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       return;
     }
     published.producer = producer;
+    // Slides and documents: resolution over frame rate when the uplink is short (text stays readable).
+    if (source === 'screen') await preferResolution(producer);
     const heldReason = this.#heldByServer.get(producer.id);
     this.#heldByServer.delete(producer.id);
     if (heldReason) {
@@ -776,7 +853,12 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         track: consumer.track,
         consumer,
         spatialLayer: null,
+        renderHeight: null,
+        topHeight: null,
+        askedLayer: null,
+        manual: false,
       };
+      applyJitterProfile(consumer, this.#jitterProfile());
       this.#remote.set(consumer.id, remote);
       await this.#signaling.request('resumeConsumer', { consumerId: consumer.id });
       this.emit('trackAdded', this.#public(remote));
@@ -860,6 +942,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         this.emit('audioLevels', notification.data);
         break;
       case 'floorChanged':
+        this.#floorHolders = notification.data.holders;
+        for (const remote of this.#remote.values()) applyJitterProfile(remote.consumer, this.#jitterProfile());
         this.emit('floorChanged', notification.data);
         break;
       case 'spotlightChanged':
@@ -973,4 +1057,35 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
 function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof ClassBridgeError) return error.toBody();
   return { code: ErrorCode.Internal, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Spatial layers a consumer's producer sends (its scalability mode, e.g. L3T3), 1 without simulcast. */
+function layersOf(consumer: types.Consumer): number {
+  const mode = consumer.rtpParameters.encodings?.[0]?.scalabilityMode;
+  const match = mode ? /^[LS](\d)/.exec(mode) : null;
+  return match ? Number(match[1]) : 1;
+}
+
+/** Receiver jitter-buffer profiles: `smooth` holds at least SMOOTH_JITTER_BUFFER_MS; the others leave it to the browser. */
+export type JitterProfile = 'smooth' | 'interactive' | 'default';
+const SMOOTH_JITTER_BUFFER_MS = 200;
+
+function jitterBufferTargetOf(consumer: types.Consumer): number | null {
+  const receiver = consumer.rtpReceiver as (RTCRtpReceiver & { jitterBufferTarget?: number | null }) | undefined;
+  return typeof receiver?.jitterBufferTarget === 'number' ? receiver.jitterBufferTarget : null;
+}
+
+function applyJitterProfile(consumer: types.Consumer, profile: JitterProfile): void {
+  const receiver = consumer.rtpReceiver as (RTCRtpReceiver & { jitterBufferTarget?: number | null }) | undefined;
+  // jitterBufferTarget: Chromium 114+; elsewhere the browser's own buffer stays.
+  if (!receiver || !('jitterBufferTarget' in receiver)) return;
+  receiver.jitterBufferTarget = profile === 'smooth' ? SMOOTH_JITTER_BUFFER_MS : null;
+}
+
+async function preferResolution(producer: types.Producer): Promise<void> {
+  const sender = producer.rtpSender;
+  if (!sender) return;
+  const parameters = sender.getParameters() as RTCRtpSendParameters & { degradationPreference?: string };
+  parameters.degradationPreference = 'maintain-resolution';
+  await sender.setParameters(parameters).catch(() => undefined); // older browsers: their default
 }

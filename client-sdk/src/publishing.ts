@@ -78,6 +78,7 @@ export function produceOptions(source: MediaSource, track: MediaStreamTrack, opt
     case 'screen':
       return { ...common, encodings: screenEncodings };
     case 'microphone':
-      return { ...common, codecOptions: options.music ? musicCodecOptions : microphoneCodecOptions };
+      // High priority: when the uplink is short, the browser cuts video bitrate before voice.
+      return { ...common, encodings: [{ priority: 'high', networkPriority: 'high' }], codecOptions: options.music ? musicCodecOptions : microphoneCodecOptions };
   }
 }

@@ -23,6 +23,8 @@ export interface InboundStats {
   jitter: number;
   /** Average time a sample or frame waited in the jitter buffer, ms (null before any). */
   jitterBufferDelayMs: number | null;
+  /** The jitter buffer this client asked the browser to keep at least (its jitter profile), ms; null: the browser's own. */
+  jitterBufferTargetMs?: number | null;
   /** Round-trip time of the transport's active candidate pair, ms (null if unknown). */
   roundTripTimeMs: number | null;
   /** How this side reaches the SFU: 'host', 'srflx', 'prflx' or 'relay' (through TURN); null if unknown. */
@@ -50,6 +52,8 @@ export interface OutboundStats {
   kind: 'audio' | 'video';
   /** The simulcast layer's rid (r0 = smallest), null without simulcast. */
   rid: string | null;
+  /** The codec's negotiated parameters as sent (SDP fmtp line, e.g. "minptime=10;usedtx=1;useinbandfec=1"). */
+  codecFmtp: string | null;
   packetsSent: number;
   bytesSent: number;
   framesEncoded: number;
@@ -179,10 +183,12 @@ export function outboundStats(report: Iterable<[string, unknown]>, source: Media
     .map((entry) => {
       const remote = list.find((candidate) => candidate.type === 'remote-inbound-rtp' && candidate['localId'] === entry.id);
       const rtt = numOrNull(remote?.['roundTripTime']);
+      const codec = list.find((candidate) => candidate.id === entry['codecId']);
       return {
         source,
         kind,
         rid: typeof entry['rid'] === 'string' ? entry['rid'] : null,
+        codecFmtp: typeof codec?.['sdpFmtpLine'] === 'string' ? codec['sdpFmtpLine'] : null,
         packetsSent: num(entry['packetsSent']),
         bytesSent: num(entry['bytesSent']),
         framesEncoded: num(entry['framesEncoded']),

@@ -28,6 +28,9 @@ const REPLACEMENT_WAIT_MS = 5000;
 /** A client needs one send and one recv transport; a few spare cover ICE trouble, more is abuse. */
 const MAX_TRANSPORTS_PER_PEER = 4;
 
+/** Shortest time between two keyframe requests to one video sender (PLI/FIR storms are throttled). */
+const KEYFRAME_REQUEST_DELAY_MS = 500;
+
 /**
  * The in-process SFU: a pool of mediasoup workers in this Node process.
  * The embedded default uses it directly; an SFU node in cluster mode serves it over Redis.
@@ -128,6 +131,9 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
         kind: request.kind,
         rtpParameters: request.rtpParameters as types.RtpParameters,
         paused: request.paused,
+        // A throttle on keyframe requests: many receivers losing packets at once (a rural link
+        // hiccup) ask for one keyframe per half second, not a storm of them.
+        ...(request.kind === 'video' ? { keyFrameRequestDelay: KEYFRAME_REQUEST_DELAY_MS } : {}),
         appData: { peerId, source: request.source },
       }),
     );
@@ -149,6 +155,15 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async setProducerPaused(roomId: string, peerId: string, producerId: string, paused: boolean): Promise<void> {
     const producer = (await this.#peer(roomId, peerId)).producer(producerId);
     await this.#whileOpen(producer, 'producer', () => (paused ? producer.pause() : producer.resume()));
+  }
+
+  async setProducerPriority(roomId: string, producerId: string, priority: number): Promise<void> {
+    const room = await this.#room(roomId);
+    const producer = this.#findProducer(room, producerId);
+    const bounded = Math.max(1, Math.min(255, Math.round(priority)));
+    producer.appData.priority = bounded;
+    const consumers = [...room.peers.values()].flatMap((peer) => [...peer.consumers.values()].filter((consumer) => consumer.producerId === producerId));
+    await Promise.all(consumers.map((consumer) => this.#whileOpen(consumer, 'consumer', () => consumer.setPriority(bounded)).catch(() => undefined)));
   }
 
   async closeProducer(roomId: string, peerId: string, producerId: string): Promise<void> {
@@ -189,6 +204,8 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     peer.consumers.set(consumer.id, consumer);
     consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
     consumer.on('producerclose', () => this.emit('consumerClosed', { roomId, peerId, consumerId: consumer.id }));
+    const priority = producer.appData.priority;
+    if (priority !== undefined && priority !== 1) await this.#whileOpen(consumer, 'consumer', () => consumer.setPriority(priority));
     consumer.on('layerschange', (layers) =>
       this.emit('consumerLayersChanged', { roomId, peerId, consumerId: consumer.id, spatialLayer: layers?.spatialLayer ?? null, temporalLayer: layers?.temporalLayer ?? null }),
     );

@@ -123,6 +123,12 @@ export interface SfuControl extends TypedEmitter<SfuEvents> {
   restartIce(roomId: string, peerId: string, transportId: string): Promise<TransportOptions['iceParameters']>;
   produce(roomId: string, peerId: string, request: ProduceRequest): Promise<ProducerSummary>;
   setProducerPaused(roomId: string, peerId: string, producerId: string, paused: boolean): Promise<void>;
+  /**
+   * Which video a receiver whose link cannot carry everything keeps first: the SFU gives its
+   * bitrate to consumers of higher priority (1–255) before the rest. Applies to the producer's
+   * consumers now and to those created later.
+   */
+  setProducerPriority(roomId: string, producerId: string, priority: number): Promise<void>;
   closeProducer(roomId: string, peerId: string, producerId: string): Promise<void>;
   listProducers(roomId: string): Promise<ProducerSummary[]>;
   consume(roomId: string, peerId: string, request: ConsumeRequest): Promise<ConsumeResult>;

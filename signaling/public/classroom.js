@@ -55,6 +55,7 @@ const stage = new Stage($('stage'), state, {
   selfLabel: role === 'classroom' ? 'tile.thisClassroom' : 'tile.you',
   // The room's name is in the header; its own tile just says "this classroom".
   selfName: false,
+  onRenderSize: (consumerId, size) => client.setRenderSize(consumerId, size),
   order: (p) => ROLE_ORDER[p?.role] ?? 3,
   // Speaker layout: what the teacher spotlights, else the teacher (their shared screen first).
   choose: (s) => {

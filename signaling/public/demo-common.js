@@ -321,8 +321,19 @@ export class Stage {
    * choose(stage): the big tile in speaker layout (null: a "waiting for the teacher" placeholder).
    * selfLabel: string key of the tag on this page's own tile; selfName: show our name there too.
    * order(participant): rank in the strip and grid. showLink: a link-quality indicator per tile.
+   * onRenderSize(consumerId, size): how big each received video is shown (null: hidden), so the
+   * SDK can ask for the simulcast layer that size needs (client.setRenderSize).
    */
-  constructor(element, state, { choose, selfLabel, selfName = true, order, showLink = false }) {
+  constructor(element, state, { choose, selfLabel, selfName = true, order, showLink = false, onRenderSize = () => undefined }) {
+    this.onRenderSize = onRenderSize;
+    // Layout changes (speaker ↔ gallery, the big tile changing) resize videos: each one says its new size.
+    this.resizes = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const consumerId = entry.target.closest('.tile')?.dataset.consumer;
+        const { width, height } = entry.contentRect;
+        if (consumerId) this.onRenderSize(consumerId, width > 0 && height > 0 ? { width, height } : null);
+      }
+    });
     this.element = element;
     this.selfName = selfName;
     this.showLink = showLink;
@@ -374,8 +385,12 @@ export class Stage {
     const tile = this.#tile(`${participantId}:${source}`, participantId, source);
     tile.dataset.consumer = consumerId;
     tile.dataset.hasTrack = '1';
-    tile.querySelector('video').srcObject = new MediaStream([track]);
+    const video = tile.querySelector('video');
+    video.srcObject = new MediaStream([track]);
     this.sync();
+    // The observer reports changes; the size it starts at is said here (a tile laid out already may not change).
+    this.resizes.unobserve(video);
+    this.resizes.observe(video);
   }
 
   removeRemote({ consumerId, participantId, source, kind }) {

@@ -52,6 +52,7 @@ const ROLE_ORDER = { teacher: 0, classroom: 1, student: 2 };
 const stage = new Stage($('stage'), state, {
   selfLabel: 'tile.you',
   showLink: true,
+  onRenderSize: (consumerId, size) => client.setRenderSize(consumerId, size),
   order: (p) => ROLE_ORDER[p?.role] ?? 3,
   // Speaker layout: the spotlighted participant, else the classroom holding the floor, else the first classroom.
   choose: (s) => {

@@ -83,6 +83,25 @@ function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string | u
 }
 
 describe('LiveLesson', () => {
+  it('gives video producers their SFU priority by owner and floor: teacher screen, teacher camera, floor holder, the rest', async () => {
+    const t = setup();
+    await t.join('teacher', 'teacher');
+    await t.join('room-a', 'classroom');
+    const video = (sub: string, source: 'camera' | 'screen') =>
+      t.live.produce(sub, { transportId: 't', kind: 'video', source, rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }] } });
+    const screen = (await video('teacher', 'screen')).producerId;
+    const camera = (await video('teacher', 'camera')).producerId;
+    const roomCamera = (await video('room-a', 'camera')).producerId;
+    const mic = (await t.mic('room-a')).producerId;
+    const priority = (id: string) => t.sfu.priorities.get(id);
+    expect([priority(screen), priority(camera), priority(roomCamera)]).toEqual([255, 200, 50]);
+    expect(priority(mic)).toBeUndefined(); // audio is not traded against video
+    await t.live.grantFloor('teacher', 'room-a');
+    expect(priority(roomCamera)).toBe(150);
+    await t.live.revokeFloor('teacher', 'room-a');
+    expect(priority(roomCamera)).toBe(50);
+  });
+
   it('the teacher joining makes a scheduled lesson live', async () => {
     const t = setup();
     await t.join('teacher', 'teacher');

@@ -31,6 +31,7 @@ import type { Lesson } from '../domain/schemas.js';
 import type { LessonChannel } from './LessonChannel.js';
 import type { Caption, LessonEventBus, ParticipantSummary } from '@classbridge/protocol';
 import { ParticipantRecord } from './ParticipantRecord.js';
+import { mediaPriority } from './mediaPriority.js';
 
 interface ProducerRecord extends ProducerInfo {
   peerId: string;
@@ -280,6 +281,7 @@ export class LiveLesson {
       pauseReason: heldForFloor ? 'no-floor' : null,
     };
     this.#producers.set(producer.producerId, producer);
+    this.#applyPriority(producer, record);
     this.#channel.broadcast('producerAdded', toInfo(producer));
     this.#events.publish({ type: 'producer.added', lessonId: this.lessonId, ...toInfo(producer) });
     if (heldForFloor) this.#channel.broadcast('producerPaused', { producerId: producer.producerId, participantId, reason: 'no-floor' });
@@ -606,7 +608,18 @@ export class LiveLesson {
     this.#logger.info({ participantId: target.participantId }, 'floor revoked');
   }
 
+  /** The SFU's consumer priority for a video producer, from its owner's role and floor (mediaPriority). */
+  #applyPriority(producer: ProducerRecord, owner: ParticipantRecord): void {
+    if (producer.kind !== 'video') return;
+    const priority = mediaPriority({ role: owner.role, source: producer.source, hasFloor: this.#floor.includes(owner.participantId) });
+    this.#sfu.setProducerPriority(this.lessonId, producer.producerId, priority).catch((error: Error) => {
+      // Gone meanwhile (closed, or the room with it): nothing to prioritise.
+      this.#logger.debug({ producerId: producer.producerId, err: error.message }, 'producer priority not set');
+    });
+  }
+
   #floorChanged(record: ParticipantRecord): void {
+    for (const producer of this.#producers.values()) if (producer.participantId === record.participantId) this.#applyPriority(producer, record);
     this.#channel.broadcast('floorChanged', this.floorState());
     this.#channel.broadcast('participantUpdated', this.#view(record));
     this.#events.publish({ type: 'floor.changed', lessonId: this.lessonId, floor: this.floorState() });

@@ -42,6 +42,10 @@ export class FakeSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   }
   async setConsumerPaused() {}
   async setConsumerPreferredLayers() {}
+  readonly priorities = new Map<string, number>();
+  async setProducerPriority(_roomId: string, producerId: string, priority: number) {
+    this.priorities.set(producerId, priority);
+  }
   async consumerTraffic() {
     return [];
   }
