@@ -67,15 +67,20 @@ export function fliteLesson(sentences: string[], pauseS = 1.2): { samples: Float
  * Sends samples as Opus RTP (48 kHz stereo 20 ms frames, as Chromium sends them) to a UDP port
  * on loopback, at real-time pace. Returns when the last packet is sent.
  */
-export async function sendOpusRtp(samples: Float32Array, port: number, payloadType = 111): Promise<void> {
+export async function sendOpusRtp(samples: Float32Array, port: number, payloadType = 111, { dtx = false }: { dtx?: boolean } = {}): Promise<void> {
   const { createSocket } = await import('node:dgram');
   const { default: OpusScript } = await import('opusscript');
   const encoder = new OpusScript(48_000, 2, OpusScript.Application.VOIP);
   const socket = createSocket('udp4');
   const ssrc = 0x1234abcd;
   const start = Date.now();
+  let quietFrames = 0;
   try {
     for (let frame = 0; frame * 320 < samples.length; frame++) {
+      // Opus DTX as Chromium does it: after 200 ms of silence, one frame per 400 ms.
+      const silent = samples.subarray(frame * 320, frame * 320 + 320).every((v) => Math.abs(v) < 1e-4);
+      quietFrames = silent ? quietFrames + 1 : 0;
+      const skip = dtx && quietFrames > 10 && quietFrames % 20 !== 0;
       const pcm = Buffer.alloc(960 * 4);
       for (let i = 0; i < 960; i++) {
         // 16 kHz source, 48 kHz frame: each sample three times (the test speech is band-limited anyway).
@@ -90,7 +95,7 @@ export async function sendOpusRtp(samples: Float32Array, port: number, payloadTy
       header.writeUInt16BE(frame & 0xffff, 2);
       header.writeUInt32BE((frame * 960) >>> 0, 4);
       header.writeUInt32BE(ssrc, 8);
-      socket.send(Buffer.concat([header, payload]), port, '127.0.0.1');
+      if (!skip) socket.send(Buffer.concat([header, payload]), port, '127.0.0.1');
       const due = start + (frame + 1) * 20 - Date.now();
       if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
     }
