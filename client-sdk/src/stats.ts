@@ -42,8 +42,12 @@ export interface InboundStats {
   /** Simulcast layer the SFU forwards now (0 = smallest); null if not simulcast or nothing forwarded. */
   spatialLayer: number | null;
   // Audio (0 for video).
-  /** Share of audio samples the browser had to invent (packet loss concealment), 0..1. */
+  /** Share of audio samples the browser had to invent (packet loss concealment), 0..1, since the track started. */
   concealmentRatio: number;
+  /** Samples played out, samples invented, and of those the ones in silence (cumulative): concealment per interval. */
+  totalSamplesReceived: number;
+  concealedSamples: number;
+  silentConcealedSamples: number;
 }
 
 /** Send-side figures of one encoding (one simulcast layer) of a published source. */
@@ -142,6 +146,9 @@ export function inboundStats(
     framesPerSecond: null,
     spatialLayer: track.kind === 'video' ? track.spatialLayer : null,
     concealmentRatio: 0,
+    totalSamplesReceived: 0,
+    concealedSamples: 0,
+    silentConcealedSamples: 0,
   };
   let delay = 0;
   let emitted = 0;
@@ -169,7 +176,10 @@ export function inboundStats(
     stats.framesPerSecond = numOrNull(entry['framesPerSecond']) ?? stats.framesPerSecond;
     concealed += num(entry['concealedSamples']);
     samples += num(entry['totalSamplesReceived']);
+    stats.silentConcealedSamples += num(entry['silentConcealedSamples']);
   }
+  stats.totalSamplesReceived = samples;
+  stats.concealedSamples = concealed;
   if (emitted > 0) stats.jitterBufferDelayMs = Math.round((delay / emitted) * 1000);
   if (samples > 0) stats.concealmentRatio = concealed / samples;
   return stats;

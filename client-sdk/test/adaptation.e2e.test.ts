@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { BrowserLab, openSdkPage } from '@classbridge/load-tests';
+import { BrowserLab, openSdkPage, playRemoteMedia } from '@classbridge/load-tests';
 import type { SdkPage } from '@classbridge/load-tests';
 
 jest.setTimeout(120_000);
@@ -66,7 +66,7 @@ describe('adaptation per receiver', () => {
     expect(await teacher.run('return client.jitterProfile;')).toBe('default');
     // The teacher's voice waits ≥ 200 ms in the classroom's jitter buffer (the browser alone keeps far less on loopback).
     // Played, as a page plays them (the browser pulls audio from its jitter buffer only for playout).
-    await room.run('for (const t of client.remoteTracks()) { const el = document.createElement(t.kind); el.muted = t.kind === "video"; el.autoplay = true; el.srcObject = new MediaStream([t.track]); document.body.append(el); await el.play().catch(() => {}); }');
+    await playRemoteMedia(room);
     const smooth = await room.waitFor<{ jitterBufferDelayMs: number }>(
       'const a = (await client.getReceiveStats()).find((s) => s.kind === "audio"); return a && a.jitterBufferDelayMs > 150 ? a : null;',
       undefined,

@@ -29,7 +29,7 @@ const REPLACEMENT_WAIT_MS = 5000;
 const MAX_TRANSPORTS_PER_PEER = 4;
 
 /** Shortest time between two keyframe requests to one video sender (PLI/FIR storms are throttled). */
-const KEYFRAME_REQUEST_DELAY_MS = 500;
+const KEYFRAME_REQUEST_DELAY_MS = 250;
 
 /**
  * The in-process SFU: a pool of mediasoup workers in this Node process.
@@ -132,7 +132,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
         rtpParameters: request.rtpParameters as types.RtpParameters,
         paused: request.paused,
         // A throttle on keyframe requests: many receivers losing packets at once (a rural link
-        // hiccup) ask for one keyframe per half second, not a storm of them.
+        // hiccup) ask for one keyframe per quarter second, not a storm of them.
         ...(request.kind === 'video' ? { keyFrameRequestDelay: KEYFRAME_REQUEST_DELAY_MS } : {}),
         appData: { peerId, source: request.source },
       }),

@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
-import { ImpairmentRelay, launchBrowser, openSdkPage, startLocalServer } from '@classbridge/load-tests';
+import { ImpairmentRelay, ImpairmentTcpProxy, launchBrowser, openSdkPage, playRemoteMedia, startLocalServer } from '@classbridge/load-tests';
 import type { LocalServer, SdkPage } from '@classbridge/load-tests';
 import type { Browser } from 'playwright-core';
 
@@ -10,6 +11,15 @@ const LESSON = 'demo-music-g4';
 const ROOM = 'qh-shangling-g4';
 const ROOM_PARTICIPANT = `classroom-${ROOM}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A TCP port free right now. */
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** A UDP port free right now (coturn cannot be told to pick one). */
 async function freeUdpPort(): Promise<number> {
@@ -47,19 +57,28 @@ async function framesFlow(page: SdkPage, frames: number, timeoutMs: number): Pro
 describe('TURN for strict firewalls, through an impaired rural link (real coturn, real Chromium)', () => {
   let server: LocalServer;
   let relay: ImpairmentRelay;
+  let tcpProxy: ImpairmentTcpProxy;
+  let tcpPort: number;
   let browser: Browser;
   const pages: SdkPage[] = [];
+  let teacher: SdkPage;
+  let room: SdkPage;
 
   beforeAll(async () => {
     const coturnPort = await freeUdpPort();
     relay = new ImpairmentRelay({ target: `127.0.0.1:${coturnPort}` });
     await relay.start();
+    // coturn takes TCP on the same port: TURN/TCP for networks that block UDP. Clients are told
+    // about it from the start, but it listens only in the TCP test: until then TCP is "blocked"
+    // and every classroom's media takes the impaired UDP link.
+    tcpPort = await freeTcpPort();
+    tcpProxy = new ImpairmentTcpProxy({ target: `127.0.0.1:${coturnPort}`, listenPort: tcpPort });
     server = await startLocalServer({
       TURN_EMBEDDED: 'on',
       TURN_LISTEN_IP: '127.0.0.1',
       TURN_PORT: String(coturnPort),
       // Clients are sent to the impaired link in front of coturn, not to coturn itself.
-      TURN_URLS: `turn:127.0.0.1:${relay.port}?transport=udp`,
+      TURN_URLS: `turn:127.0.0.1:${relay.port}?transport=udp,turn:127.0.0.1:${tcpPort}?transport=tcp`,
       TURN_RELAY_PORTS: '49400-49499',
     });
     browser = await launchBrowser();
@@ -69,6 +88,7 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
     await browser?.close();
     await server?.stop();
     await relay?.close();
+    await tcpProxy?.close();
   });
 
   it('mints TURN credentials that coturn accepts, and refuses forged ones', async () => {
@@ -76,7 +96,7 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
     expect(response.status).toBe(201);
     const [turn] = response.body.iceServers as Array<{ urls: string[]; username: string; credential: string }>;
     expect(response.body.iceTransportPolicy).toBe('all');
-    expect(turn!.urls).toEqual([`turn:127.0.0.1:${relay.port}?transport=udp`]);
+    expect(turn!.urls).toEqual([`turn:127.0.0.1:${relay.port}?transport=udp`, `turn:127.0.0.1:${tcpPort}?transport=tcp`]);
     expect(turn!.username).toMatch(new RegExp(`^\\d+:${ROOM_PARTICIPANT}$`));
     const page = await browser.newPage();
     try {
@@ -104,13 +124,14 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
 
   it('a relay-only classroom receives the teacher through the impaired link; after a 5 s outage media is back within 2 s', async () => {
     const teacherToken = await server.mintToken(LESSON, { role: 'teacher' });
-    const teacher = await openSdkPage(browser, server.url, { token: teacherToken });
+    teacher = await openSdkPage(browser, server.url, { token: teacherToken });
     pages.push(teacher);
     await teacher.run('await client.publishCamera({ width: 640, height: 360 }); await client.publishMicrophone();');
 
     const roomToken = await server.mintToken(LESSON, { role: 'classroom', classroomId: ROOM });
-    const room = await openSdkPage(browser, server.url, { token: roomToken, forceRelay: true });
+    room = await openSdkPage(browser, server.url, { token: roomToken, forceRelay: true });
     pages.push(room);
+    await playRemoteMedia(room);
     await framesFlow(room, 30, 30_000);
     const first = (await teacherVideo(room))!;
     expect(first.candidateType).toBe('relay');
@@ -131,7 +152,8 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
     expect(degraded.lossPct).toBeGreaterThan(0.5);
     await teacher.waitFor('return window.cbEvents.some((e) => e.name === "participantUpdated" && e.payload.participantId === arg && e.payload.network && e.payload.network.score <= 4);', ROOM_PARTICIPANT, 15_000);
 
-    // The link goes dark for 5 s, both ways: the SDK notices within 2 s (and restarts ICE).
+    // The link goes dark for 5 s, both ways, while the classroom holds the floor: the SDK notices within 2 s (and restarts ICE).
+    await teacher.run('await client.grantFloor(arg);', ROOM_PARTICIPANT);
     const outageAt = await room.run<number>('return Date.now();');
     relay.outage(5_000, 'both');
     await sleep(5_000);
@@ -144,6 +166,24 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
     await framesFlow(room, 30, 10_000);
     expect(await room.run('return client.state;')).toBe('connected');
     expect((await room.events('mediaPath')).at(-1)?.payload).toEqual({ direction: 'recv', state: 'flowing' });
+    expect((await server.registry.find(LESSON))?.floorState().holders).toEqual([ROOM_PARTICIPANT]);
+    await teacher.run('await client.revokeFloor(arg);', ROOM_PARTICIPANT);
+  });
+
+  it('relay-only over TURN/TCP works when UDP is blocked', async () => {
+    for (const page of pages.splice(pages.indexOf(room), 1)) await page.page.context().close();
+    relay.set({ up: { loss: 1 }, down: { loss: 1 } }); // UDP to the TURN server is dropped
+    await tcpProxy.start(); // and TCP gets through
+    const token = await server.mintToken(LESSON, { role: 'classroom', classroomId: 'qh-xiahe-mixed' });
+    const tcpRoom = await openSdkPage(browser, server.url, { token, forceRelay: true });
+    pages.push(tcpRoom);
+    try {
+      await framesFlow(tcpRoom, 30, 30_000);
+      expect((await teacherVideo(tcpRoom))!.candidateType).toBe('relay');
+      expect(tcpProxy.stats().down.bytesForwarded).toBeGreaterThan(50_000); // the media came over TCP
+    } finally {
+      relay.set({ up: {}, down: {} });
+    }
   });
 
   it('coturn killed is started again by the server', async () => {

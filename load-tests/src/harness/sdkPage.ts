@@ -89,3 +89,24 @@ export async function openSdkPage(
   if (join) await sdkPage.run('await client.join();');
   return sdkPage;
 }
+
+/**
+ * Plays every track the page's client receives, as an app's page does (the browser pulls audio out
+ * of its jitter buffer only for playout: without it audio stats stay empty). Tracks added later
+ * are played too.
+ */
+export async function playRemoteMedia(page: SdkPage): Promise<void> {
+  await page.run(`
+    const play = async (t) => {
+      const el = document.createElement(t.kind);
+      el.muted = t.kind === 'video';
+      el.autoplay = true;
+      el.srcObject = new MediaStream([t.track]);
+      el.dataset.consumer = t.consumerId;
+      document.body.append(el);
+      await el.play().catch(() => {});
+    };
+    for (const t of client.remoteTracks()) await play(t);
+    client.on('trackAdded', (t) => void play(t));
+  `);
+}
