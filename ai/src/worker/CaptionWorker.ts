@@ -5,6 +5,8 @@ import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Caption, CaptionLanguage } from '@classbridge/protocol';
 import type { WorkerCommand, WorkerEvent } from './messages.js';
+import type { EchoVerdict } from '../echo/EchoVerdict.js';
+import type { EchoRole } from '../echo/EchoGuards.js';
 import { DEFAULT_ENGINE_CHOICE, ENGINE_CHOICE_ENV, type EngineChoice } from '../asr/engineChoice.js';
 
 /** The built entry point (next to this file in dist/; from the sources under test, in ../../dist). */
@@ -18,6 +20,8 @@ export const DEFAULT_NICENESS = 10;
 export interface CaptionWorkerEvents {
   caption: [{ streamId: string; caption: Caption }];
   lag: [{ streamId: string; lagMs: number }];
+  /** A classroom microphone's echo verdict changed (streams opened with `echo`). */
+  echo: [{ streamId: string; verdict: EchoVerdict }];
   /** A stream could not be opened or its engine failed (captions of that speaker pause). */
   streamError: [{ streamId: string | null; code: string; message: string }];
   /** The process died and was started again; open streams are gone (the owner re-opens them). */
@@ -70,7 +74,8 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
   }
 
   /** Opens a caption stream; resolves with the UDP port the media tap must send its RTP to. */
-  async open(stream: { streamId: string; participantId: string; speaker: string; language: CaptionLanguage; payloadType: number }): Promise<number> {
+  /** `echo`: also run the echo guard on this microphone (the teacher's is the reference for the classrooms of its lesson). */
+  async open(stream: { streamId: string; participantId: string; speaker: string; language: CaptionLanguage; payloadType: number; echo?: { lessonId: string; role: EchoRole } }): Promise<number> {
     await this.start();
     return new Promise<number>((resolve, reject) => {
       this.#opening.set(stream.streamId, { resolve, reject });
@@ -153,6 +158,9 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
             break;
           case 'lag':
             this.#emitSafely('lag', { streamId: event.streamId, lagMs: event.lagMs });
+            break;
+          case 'echo':
+            this.#emitSafely('echo', { streamId: event.streamId, verdict: event.verdict });
             break;
           case 'error':
             if (event.streamId && this.#opening.has(event.streamId)) {

@@ -9,12 +9,14 @@ import { createSpeechEngine } from '../asr/createSpeechEngine.js';
 import { ENGINE_CHOICE_ENV, readEngineChoice } from '../asr/engineChoice.js';
 import type { SpeechEngine } from '../asr/SpeechEngine.js';
 import { DtxGapFiller } from '../audio/DtxGapFiller.js';
+import { EchoGuards } from '../echo/EchoGuards.js';
 import { OpusPcmDecoder } from '../audio/OpusPcmDecoder.js';
 import { CaptionStream } from '../captions/CaptionStream.js';
 import { SileroVad } from '../vad/SileroVad.js';
 import type { WorkerCommand, WorkerEvent } from './messages.js';
 
 interface Stream {
+  id: string;
   socket: Socket;
   decoder: OpusPcmDecoder;
   gaps: DtxGapFiller;
@@ -27,6 +29,8 @@ interface Stream {
 }
 
 const streams = new Map<string, Stream>();
+/** Echo guards of the lessons whose microphones this process decodes: the same PCM, a second use. */
+const echoGuards = new EchoGuards();
 const engineChoice = readEngineChoice(process.env[ENGINE_CHOICE_ENV]);
 const send = (event: WorkerEvent) => process.send?.(event);
 
@@ -53,6 +57,7 @@ async function open(command: Extract<WorkerCommand, { type: 'open' }>): Promise<
   });
   const socket = createSocket('udp4');
   const stream: Stream = {
+    id: streamId,
     socket,
     decoder: new OpusPcmDecoder(),
     gaps: new DtxGapFiller(),
@@ -64,6 +69,7 @@ async function open(command: Extract<WorkerCommand, { type: 'open' }>): Promise<
     payloadType: command.payloadType,
   };
   streams.set(streamId, stream);
+  if (command.echo) echoGuards.add(streamId, command.echo.lessonId, command.echo.role, (verdict) => send({ type: 'echo', streamId, verdict }));
   socket.on('message', (datagram) => receive(stream, datagram));
   socket.on('error', (error) => send({ type: 'error', streamId, code: 'CAPTION_SOCKET', message: error.message }));
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
@@ -78,7 +84,9 @@ function receive(stream: Stream, datagram: Buffer): void {
     const chunks = stream.decoder.decode(frame.data, frame.timestamp);
     for (const chunk of chunks) {
       // Capture time on the sender's clock (RTCP sender reports), arrival-based until the first report.
-      void stream.captions.push(chunk.pcm, stream.clock.toMs(chunk.rtpTimestamp, arrivalMs));
+      const startMs = stream.clock.toMs(chunk.rtpTimestamp, arrivalMs);
+      void stream.captions.push(chunk.pcm, startMs);
+      echoGuards.audio(stream.id, chunk.pcm, startMs);
     }
     const decoded = chunks.at(-1);
     if (decoded?.rtpTimestamp === frame.timestamp) stream.gaps.decoded(decoded.pcm, stream.decoder.nextTimestamp!, arrivalMs);
@@ -101,7 +109,9 @@ function fillDtxGaps(): void {
     const chunk = until === null ? null : stream.decoder.fillSilence(until);
     if (!chunk) continue;
     const arrivalMs = stream.gaps.onTimeArrival(chunk.rtpTimestamp) ?? now;
-    void stream.captions.push(chunk.pcm, stream.clock.toMs(chunk.rtpTimestamp, arrivalMs));
+    const startMs = stream.clock.toMs(chunk.rtpTimestamp, arrivalMs);
+    void stream.captions.push(chunk.pcm, startMs);
+    echoGuards.audio(stream.id, chunk.pcm, startMs);
   }
 }
 setInterval(fillDtxGaps, FILL_EVERY_MS).unref();
@@ -113,6 +123,7 @@ async function close(streamId: string): Promise<void> {
     return;
   }
   streams.delete(streamId);
+  echoGuards.remove(streamId);
   stream.socket.close();
   try {
     await stream.captions.flush(Date.now());

@@ -1,9 +1,20 @@
 import type { Caption, CaptionLanguage } from '@classbridge/protocol';
+import type { EchoRole } from '../echo/EchoGuards.js';
+import type { EchoVerdict } from '../echo/EchoVerdict.js';
 
 /** Parent → caption worker process. */
 export type WorkerCommand =
   /** Start captioning a speaker: the worker binds a UDP port for the media tap and answers `opened`. */
-  | { type: 'open'; streamId: string; participantId: string; speaker: string; language: CaptionLanguage; payloadType: number }
+  | {
+      type: 'open';
+      streamId: string;
+      participantId: string;
+      speaker: string;
+      language: CaptionLanguage;
+      payloadType: number;
+      /** The echo guard's view of this microphone within its lesson (absent: no echo guard). */
+      echo?: { lessonId: string; role: EchoRole };
+    }
   /** The sender's RTCP sender report for the tapped producer (places RTP times on the capture clock). */
   | { type: 'senderReport'; streamId: string; ssrc: number; ntpMs: number; rtpTimestamp: number }
   /** The speaker stopped being captioned for now (lost the floor): finish the utterance in progress. */
@@ -16,6 +27,8 @@ export type WorkerEvent =
   | { type: 'opened'; streamId: string; port: number }
   | { type: 'caption'; streamId: string; caption: Caption }
   | { type: 'lag'; streamId: string; lagMs: number }
+  /** A classroom microphone's echo verdict changed (clear / suspect / leaking). */
+  | { type: 'echo'; streamId: string; verdict: EchoVerdict }
   /** A stream is closed and its last final caption (if any) was sent before this. */
   | { type: 'closed'; streamId: string }
   | { type: 'error'; streamId: string | null; code: string; message: string };
