@@ -3,6 +3,7 @@ import { getPriority } from 'node:os';
 import { jest } from '@jest/globals';
 import type { Caption } from '@classbridge/protocol';
 import { CaptionWorker, DEFAULT_NICENESS } from '../src/worker/CaptionWorker.js';
+import { sharedCaptionWorker } from './support/worker.js';
 import { fliteLesson, LESSON_SENTENCES, sendOpusRtp, wordErrorRate } from './support/speech.js';
 
 jest.setTimeout(90_000);
@@ -20,16 +21,10 @@ async function finals(captions: Caption[], count: number, timeoutMs = 10_000): P
 }
 
 describe('CaptionWorker (a separate process: Opus RTP in, captions out)', () => {
-  let worker: CaptionWorker;
-  beforeAll(async () => {
-    worker = new CaptionWorker();
-    await worker.start();
-  });
-  afterAll(async () => {
-    await worker?.close();
-  });
+  const workerOf = sharedCaptionWorker();
 
   it('captions Opus RTP sent to its port; restarted after being killed, it captions again', async () => {
+    const worker = workerOf();
     const captions: Caption[] = [];
     worker.on('caption', ({ caption }) => captions.push(caption));
     const stream = { participantId: 'teacher', speaker: '王丽', language: 'en' as const, payloadType: 111 };
@@ -65,6 +60,7 @@ describe('CaptionWorker (a separate process: Opus RTP in, captions out)', () => 
   });
 
   it('refuses a language whose model is not installed with a stable code naming the path and the fetch script, and keeps serving', async () => {
+    const worker = workerOf();
     // Mandarin is sherpa-onnx's by default; its model is not in MODELS_DIR on a fresh machine.
     await expect(worker.open({ streamId: 'zh', participantId: 'teacher', speaker: '王丽', language: 'zh', payloadType: 111 })).rejects.toMatchObject({
       code: 'ASR_MODEL_UNUSABLE',

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Caption } from '@classbridge/protocol';
-import { CaptionWorker } from '../src/worker/CaptionWorker.js';
+import { sharedCaptionWorker } from './support/worker.js';
 import { descendants } from './support/processes.js';
 import { fliteLesson, LESSON_SENTENCES, sendOpusRtp } from './support/speech.js';
 
@@ -13,16 +13,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * times, and arrive within a couple of seconds again instead of staying behind.
  */
 describe('captions after the caption worker stalled', () => {
-  let worker: CaptionWorker;
-  beforeAll(async () => {
-    worker = new CaptionWorker();
-    await worker.start();
-  });
-  afterAll(async () => {
-    await worker?.close();
-  });
+  const workerOf = sharedCaptionWorker();
 
   it('keeps caption times on the speech and catches up after 5 s stalls (sender in Opus DTX)', async () => {
+    const worker = workerOf();
     const captions: Array<Caption & { receivedMs: number }> = [];
     worker.on('caption', ({ caption }) => captions.push({ ...caption, receivedMs: Date.now() }));
     const port = await worker.open({ streamId: 'stall', participantId: 'teacher', speaker: '王丽', language: 'en', payloadType: 111 });

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { EchoVerdict } from '../src/echo/EchoVerdict.js';
-import { CaptionWorker } from '../src/worker/CaptionWorker.js';
+import { sharedCaptionWorker } from './support/worker.js';
 import { leakingScenario, quietScenario, randomEchoPath, seededRandom, speechBank } from './support/echoSignals.js';
 import { sendOpusRtp } from './support/speech.js';
 
@@ -12,16 +12,10 @@ jest.setTimeout(90_000);
  * Opus RTP at real-time pace goes in, echo verdicts come out.
  */
 describe('echo guard in the caption worker', () => {
-  let worker: CaptionWorker;
-  beforeAll(async () => {
-    worker = new CaptionWorker();
-    await worker.start();
-  });
-  afterAll(async () => {
-    await worker?.close();
-  });
+  const workerOf = sharedCaptionWorker();
 
   it('flags the classroom whose microphone picks up the teacher from its loudspeakers, not the one that only talks', async () => {
+    const worker = workerOf();
     const random = seededRandom(11);
     const bank = speechBank();
     const leak = leakingScenario(random, bank, randomEchoPath(random, 220, -10), { durationS: 14 });
