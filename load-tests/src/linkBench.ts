@@ -10,13 +10,12 @@
  *   npm run bench:links                      # ~5 minutes
  *   npm run bench:links -- --seconds 10      # shorter windows
  */
-import { createSocket } from 'node:dgram';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { launchBrowser } from './harness/browser.js';
 import { openSdkPage, playRemoteMedia } from './harness/sdkPage.js';
 import type { SdkPage } from './harness/sdkPage.js';
-import { startServerProcess } from './harness/serverProcess.js';
+import { freeRtcPort, startServerProcess } from './harness/serverProcess.js';
 import { ImpairmentRelay } from './impairment/ImpairmentRelay.js';
 import type { LinkConditions } from './impairment/conditions.js';
 
@@ -61,15 +60,8 @@ async function counters(page: SdkPage): Promise<Counters> {
   `);
 }
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
-
-const coturnPort = await freeUdpPort();
+// coturn listens on UDP and TCP at this port.
+const coturnPort = await freeRtcPort('127.0.0.1');
 const relay = new ImpairmentRelay({ target: `127.0.0.1:${coturnPort}` });
 await relay.start();
 const server = await startServerProcess({

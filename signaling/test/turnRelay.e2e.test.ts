@@ -1,7 +1,5 @@
-import { createSocket } from 'node:dgram';
-import { createServer, type AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
-import { ImpairmentRelay, ImpairmentTcpProxy, launchBrowser, openSdkPage, playRemoteMedia, startLocalServer } from '@classbridge/load-tests';
+import { freeRtcPort, freeTcpPort, ImpairmentRelay, ImpairmentTcpProxy, launchBrowser, openSdkPage, playRemoteMedia, startLocalServer } from '@classbridge/load-tests';
 import type { LocalServer, SdkPage } from '@classbridge/load-tests';
 import type { Browser } from 'playwright-core';
 
@@ -11,24 +9,6 @@ const LESSON = 'demo-music-g4';
 const ROOM = 'qh-shangling-g4';
 const ROOM_PARTICIPANT = `classroom-${ROOM}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A TCP port free right now. */
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A UDP port free right now (coturn cannot be told to pick one). */
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
 
 interface VideoIn {
   framesDecoded: number;
@@ -65,13 +45,13 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
   let room: SdkPage;
 
   beforeAll(async () => {
-    const coturnPort = await freeUdpPort();
+    const coturnPort = await freeRtcPort('127.0.0.1'); // coturn listens on UDP and TCP at this port
     relay = new ImpairmentRelay({ target: `127.0.0.1:${coturnPort}` });
     await relay.start();
     // coturn takes TCP on the same port: TURN/TCP for networks that block UDP. Clients are told
     // about it from the start, but it listens only in the TCP test: until then TCP is "blocked"
     // and every classroom's media takes the impaired UDP link.
-    tcpPort = await freeTcpPort();
+    tcpPort = await freeTcpPort('127.0.0.1');
     tcpProxy = new ImpairmentTcpProxy({ target: `127.0.0.1:${coturnPort}`, listenPort: tcpPort });
     server = await startLocalServer({
       TURN_EMBEDDED: 'on',

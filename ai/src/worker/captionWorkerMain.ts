@@ -10,7 +10,7 @@ import { ENGINE_CHOICE_ENV, readEngineChoice } from '../asr/engineChoice.js';
 import type { SpeechEngine } from '../asr/SpeechEngine.js';
 import { DtxGapFiller } from '../audio/DtxGapFiller.js';
 import { EchoGuards } from '../echo/EchoGuards.js';
-import { OpusPcmDecoder } from '../audio/OpusPcmDecoder.js';
+import { OpusPcmDecoder, type PcmChunk } from '../audio/OpusPcmDecoder.js';
 import { CaptionStream } from '../captions/CaptionStream.js';
 import { SileroVad } from '../vad/SileroVad.js';
 import type { WorkerCommand, WorkerEvent } from './messages.js';
@@ -82,12 +82,7 @@ function receive(stream: Stream, datagram: Buffer): void {
   const arrivalMs = Date.now();
   for (const frame of stream.depacketizer.push(packet)) {
     const chunks = stream.decoder.decode(frame.data, frame.timestamp);
-    for (const chunk of chunks) {
-      // Capture time on the sender's clock (RTCP sender reports), arrival-based until the first report.
-      const startMs = stream.clock.toMs(chunk.rtpTimestamp, arrivalMs);
-      void stream.captions.push(chunk.pcm, startMs);
-      echoGuards.audio(stream.id, chunk.pcm, startMs);
-    }
+    for (const chunk of chunks) deliver(stream, chunk, arrivalMs);
     const decoded = chunks.at(-1);
     if (decoded?.rtpTimestamp === frame.timestamp) stream.gaps.decoded(decoded.pcm, stream.decoder.nextTimestamp!, arrivalMs);
   }
@@ -108,11 +103,16 @@ function fillDtxGaps(): void {
     const until = stream.gaps.silenceUntil(now);
     const chunk = until === null ? null : stream.decoder.fillSilence(until);
     if (!chunk) continue;
-    const arrivalMs = stream.gaps.onTimeArrival(chunk.rtpTimestamp) ?? now;
-    const startMs = stream.clock.toMs(chunk.rtpTimestamp, arrivalMs);
-    void stream.captions.push(chunk.pcm, startMs);
-    echoGuards.audio(stream.id, chunk.pcm, startMs);
+    deliver(stream, chunk, stream.gaps.onTimeArrival(chunk.rtpTimestamp) ?? now);
   }
+}
+
+/** Decoded PCM's one path: placed on the capture clock, then to the captions and the echo guard. */
+function deliver(stream: Stream, chunk: PcmChunk, arrivalMs: number): void {
+  // Capture time on the sender's clock (RTCP sender reports), arrival-based until the first report.
+  const startMs = stream.clock.toMs(chunk.rtpTimestamp, arrivalMs);
+  void stream.captions.push(chunk.pcm, startMs);
+  echoGuards.audio(stream.id, chunk.pcm, startMs);
 }
 setInterval(fillDtxGaps, FILL_EVERY_MS).unref();
 

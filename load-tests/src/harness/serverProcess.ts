@@ -278,7 +278,7 @@ async function assertReadable(file: string, what: string): Promise<void> {
 }
 
 /** A TCP port nobody listens on now (the OS picks it). */
-function freeTcpPort(host: string): Promise<number> {
+export function freeTcpPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -289,8 +289,8 @@ function freeTcpPort(host: string): Promise<number> {
   });
 }
 
-/** A port free for both TCP and UDP (the media port carries both), checked by holding both at once. */
-async function freeRtcPort(host: string, avoid: Set<number>): Promise<number> {
+/** A port free for both TCP and UDP (a media port, coturn's listener), checked by holding both at once. */
+export async function freeRtcPort(host: string, avoid: ReadonlySet<number> = new Set()): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const tcp = net.createServer();
     const port = await new Promise<number>((resolve, reject) => {

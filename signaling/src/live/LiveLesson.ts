@@ -37,6 +37,8 @@ interface ProducerRecord extends ProducerInfo {
   peerId: string;
   /** Why the server holds it paused; null when live or paused only by its owner. */
   pauseReason: ProducerPauseReason | null;
+  /** The SFU priority last asked for (video); floor changes only call the SFU when it differs. */
+  priority?: number;
 }
 
 export interface LiveLessonOptions {
@@ -612,6 +614,8 @@ export class LiveLesson {
   #applyPriority(producer: ProducerRecord, owner: ParticipantRecord): void {
     if (producer.kind !== 'video') return;
     const priority = mediaPriority({ role: owner.role, source: producer.source, hasFloor: this.#floor.includes(owner.participantId) });
+    if (priority === producer.priority) return;
+    producer.priority = priority;
     this.#sfu.setProducerPriority(this.lessonId, producer.producerId, priority).catch((error: Error) => {
       // Gone meanwhile (closed, or the room with it): nothing to prioritise.
       this.#logger.debug({ producerId: producer.producerId, err: error.message }, 'producer priority not set');
