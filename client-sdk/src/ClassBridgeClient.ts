@@ -792,7 +792,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         (report) => {
           const wasDead = watch.dead;
           if (watch.sample(activePairBytesReceived(report), performance.now(), carrying) === 'restart') this.#restartIce(transport);
-          if (watch.dead !== wasDead && !transport.closed) this.emit('mediaPath', { direction, state: watch.dead ? 'dead' : 'flowing' });
+          if (watch.dead === wasDead || transport.closed) return;
+          this.emit('mediaPath', { direction, state: watch.dead ? 'dead' : 'flowing' });
+          // Back: key frames now, or video stays frozen until receivers give up on the lost frames.
+          if (!watch.dead) this.#signaling.request('mediaPathRestored', { transportId: transport.id }).catch(() => undefined);
         },
         () => undefined, // closed meanwhile
       );

@@ -25,6 +25,11 @@ export const requestSchemas = {
   connectTransport: z.object({ transportId: idSchema, dtlsParameters: dtlsParametersSchema }).strict(),
   /** Restart ICE after a network change (fast reconnect without a new transport). */
   restartIce: z.object({ transportId: idSchema }).strict(),
+  /**
+   * Media through this transport flows again after the SDK saw its path dead: the server asks for
+   * key frames at once, so video resumes without waiting for receivers to give up on the lost frames.
+   */
+  mediaPathRestored: z.object({ transportId: idSchema }).strict(),
   produce: z
     .object({
       transportId: idSchema,
@@ -112,6 +117,7 @@ export interface ResponseMap {
   connectTransport: Empty;
   /** Fresh TURN credentials come with it: a restart hours into a lesson must not fail on expired ones. */
   restartIce: { iceParameters: TransportOptions['iceParameters']; iceServers?: TransportOptions['iceServers'] };
+  mediaPathRestored: Empty;
   /** `pausedReason` set: the server holds the new producer paused (e.g. no floor yet). */
   produce: { producerId: string; pausedReason: ProducerPauseReason | null };
   pauseProducer: Empty;

@@ -121,6 +121,23 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     return this.#whileOpen(transport, 'transport', () => transport.restartIce());
   }
 
+  async requestKeyFrames(roomId: string, peerId: string, transportId: string): Promise<void> {
+    const room = await this.#room(roomId);
+    const peer = this.#existingPeer(room, peerId);
+    const transport = peer.transport(transportId);
+    const receiving = transport.appData['direction'] === 'recv';
+    // A receive transport carries all of the peer's consumers; a sent video reaches the others
+    // through their consumers of it, and asking any of them reaches its producer (mediasoup
+    // merges requests for the same stream).
+    const consumers = receiving
+      ? [...peer.consumers.values()]
+      : [...peer.producers.values()]
+          .filter((producer) => producer.appData.transportId === transportId)
+          .flatMap((producer) => [...room.peers.values()].flatMap((other) => [...other.consumers.values()].filter((consumer) => consumer.producerId === producer.id)));
+    const video = consumers.filter((consumer) => consumer.kind === 'video' && !consumer.closed && !consumer.paused && !consumer.producerPaused);
+    await Promise.all(video.map((consumer) => this.#whileOpen(consumer, 'consumer', () => consumer.requestKeyFrame()).catch(() => undefined)));
+  }
+
   async produce(roomId: string, peerId: string, request: ProduceRequest): Promise<ProducerSummary> {
     const room = await this.#room(roomId);
     const peer = this.#existingPeer(room, peerId);
@@ -134,7 +151,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
         // A throttle on keyframe requests: many receivers losing packets at once (a rural link
         // hiccup) ask for one keyframe per quarter second, not a storm of them.
         ...(request.kind === 'video' ? { keyFrameRequestDelay: KEYFRAME_REQUEST_DELAY_MS } : {}),
-        appData: { peerId, source: request.source },
+        appData: { peerId, source: request.source, transportId: transport.id },
       }),
     );
     // The transport may have closed while the worker created the producer (its participant left): mediasoup

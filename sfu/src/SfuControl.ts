@@ -121,6 +121,13 @@ export interface SfuControl extends TypedEmitter<SfuEvents> {
   createTransport(roomId: string, peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions>;
   connectTransport(roomId: string, peerId: string, transportId: string, dtlsParameters: WireDtlsParameters): Promise<void>;
   restartIce(roomId: string, peerId: string, transportId: string): Promise<TransportOptions['iceParameters']>;
+  /**
+   * The peer's media path through this transport came back after an outage. Video resumes only
+   * with a key frame, and receivers ask for one only after waiting in vain for the lost packets
+   * (over a second): this asks at once — for each video the transport receives, or, for a send
+   * transport, from each video producer on it.
+   */
+  requestKeyFrames(roomId: string, peerId: string, transportId: string): Promise<void>;
   produce(roomId: string, peerId: string, request: ProduceRequest): Promise<ProducerSummary>;
   setProducerPaused(roomId: string, peerId: string, producerId: string, paused: boolean): Promise<void>;
   /**

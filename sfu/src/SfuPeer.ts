@@ -5,6 +5,8 @@ import type { MediaSource } from '@classbridge/protocol';
 export interface ProducerAppData extends types.AppData {
   peerId: string;
   source: MediaSource;
+  /** The send transport it arrives on. */
+  transportId: string;
   /** Share of constrained receivers' bandwidth its consumers get first (1–255; setProducerPriority). */
   priority?: number;
 }

@@ -64,6 +64,9 @@ describe('LocalSfu (real mediasoup workers)', () => {
     await expect(sfu.setProducerPaused('owner', 'b', producer.producerId, true)).rejects.toMatchObject({ code: ErrorCode.NotFound });
     await expect(sfu.produce('owner', 'b', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: simulcastVp8, paused: false })).rejects.toMatchObject({ code: ErrorCode.NotFound });
     await expect(sfu.connectTransport('owner', 'b', send.id, { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] })).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    // Key frames after a path outage: for one's own transports only.
+    await expect(sfu.requestKeyFrames('owner', 'b', send.id)).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    await expect(sfu.requestKeyFrames('owner', 'a', send.id)).resolves.toBeUndefined();
   });
 
   it('tells when a producer vanishes with its peer and closes dependent consumers', async () => {

@@ -244,6 +244,12 @@ export class LiveLesson {
     return this.#sfu.restartIce(this.lessonId, record.connection.peerId, transportId);
   }
 
+  /** The participant's media path through a transport came back after an outage: key frames now, not when receivers give up waiting. */
+  async mediaPathRestored(participantId: string, transportId: string): Promise<void> {
+    const record = this.#connected(participantId);
+    await this.#sfu.requestKeyFrames(this.lessonId, record.connection.peerId, transportId);
+  }
+
   async produce(participantId: string, data: RequestData<'produce'>): Promise<ResponseData<'produce'>> {
     const record = this.#connected(participantId);
     if (!canPublish(record.role, data.source)) throw new ClassBridgeError(ErrorCode.Forbidden, `the ${record.role} role cannot publish ${data.source}`);

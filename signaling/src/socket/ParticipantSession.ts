@@ -48,6 +48,7 @@ export class ParticipantSession {
       createTransport: async (data) => ({ ...(await this.#joined().createTransport(me, data.direction)), ...ice.forParticipant(me) }),
       connectTransport: async (data) => (await this.#joined().connectTransport(me, data), EMPTY),
       restartIce: async (data) => ({ iceParameters: await this.#joined().restartIce(me, data.transportId), iceServers: ice.forParticipant(me).iceServers }),
+      mediaPathRestored: async (data) => (await this.#joined().mediaPathRestored(me, data.transportId), EMPTY),
       produce: (data) => this.#joined().produce(me, data),
       pauseProducer: async (data) => (await this.#joined().setOwnProducerPaused(me, data.producerId, true), EMPTY),
       resumeProducer: async (data) => (await this.#joined().setOwnProducerPaused(me, data.producerId, false), EMPTY),

@@ -21,6 +21,7 @@ export class FakeSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async restartIce() {
     return { usernameFragment: 'u2', password: 'p2' };
   }
+  async requestKeyFrames() {}
   async produce(_roomId: string, peerId: string, request: ProduceRequest): Promise<ProducerSummary> {
     const summary = { producerId: `p${++this.#next}`, peerId, kind: request.kind, source: request.source, paused: request.paused };
     this.producers.set(summary.producerId, summary);
