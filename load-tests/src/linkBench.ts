@@ -9,6 +9,7 @@
  *
  *   npm run bench:links                      # ~5 minutes
  *   npm run bench:links -- --seconds 10      # shorter windows
+ *   npm run bench:links -- --only "loss 5"   # the conditions whose name contains this
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,7 +20,7 @@ import { freeRtcPort, startServerProcess } from './harness/serverProcess.js';
 import { ImpairmentRelay } from './impairment/ImpairmentRelay.js';
 import type { LinkConditions } from './impairment/conditions.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, quiet: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, only: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
 if (!Number.isFinite(seconds) || seconds < 5 || seconds > 300) throw new Error('--seconds must be from 5 to 300');
 const progress = (text: string) => values.quiet || process.stderr.write(`[bench:links] ${new Date().toISOString().slice(11, 19)} ${text}\n`);
@@ -35,6 +36,7 @@ const CONDITIONS: Array<{ name: string; up: LinkConditions; down: LinkConditions
   { name: 'loss 2 %', up: { loss: 0.02 }, down: { loss: 0.02 } },
   { name: 'loss 5 %', up: { loss: 0.05 }, down: { loss: 0.05 } },
   { name: 'loss 10 %', up: { loss: 0.1 }, down: { loss: 0.1 } },
+  { name: 'loss 5 % + jitter 60 ms', up: { loss: 0.05, delayMs: 40, jitterMs: 60 }, down: { loss: 0.05, delayMs: 40, jitterMs: 60 } },
   { name: 'jitter 60 ms (40 ms ± 60)', up: { delayMs: 40, jitterMs: 60 }, down: { delayMs: 40, jitterMs: 60 } },
   { name: 'bursty loss 20 % (bursts of 4)', up: { burstLoss: { meanLoss: 0.2, meanBurstLength: 4 } }, down: { burstLoss: { meanLoss: 0.2, meanBurstLength: 4 } } },
   { name: 'cap 1 Mbit/s down', up: {}, down: { rateKbps: 1_000 } },
@@ -84,7 +86,7 @@ try {
   progress(`classroom receiving through coturn behind the relay; ${CONDITIONS.length} conditions × ${seconds} s, then a 5 s outage`);
 
   const results: Array<Record<string, unknown>> = [];
-  for (const condition of CONDITIONS) {
+  for (const condition of CONDITIONS.filter((c) => !values.only || c.name.includes(values.only))) {
     relay.set({ up: condition.up, down: condition.down });
     await sleep(5_000); // the receivers settle to the new link
     const before = await counters(room);

@@ -210,7 +210,10 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     let consumer: types.Consumer;
     try {
       // Start paused: the client resumes once its consumer is ready, so no keyframe is wasted.
-      consumer = await this.#mediaCall('consume', () => transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, appData: { peerId } }));
+      // enableRtx: mediasoup keeps sent packets for receivers' NACKs, by default for video only. For
+      // audio too: a lost Opus packet on a rural downlink is resent (≤ 1 s old) before the
+      // receiver's jitter buffer has to conceal it.
+      consumer = await this.#mediaCall('consume', () => transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, enableRtx: true, appData: { peerId } }));
     } finally {
       peer.consumesInFlight.delete(producer.id);
     }

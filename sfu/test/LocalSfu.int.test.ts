@@ -43,6 +43,20 @@ describe('LocalSfu (real mediasoup workers)', () => {
     expect(caps.codecs?.find((c) => c.mimeType === 'audio/opus')?.parameters).toMatchObject({ useinbandfec: 1, usedtx: 1 });
   });
 
+  it('resends lost Opus packets to receivers (audio NACK)', async () => {
+    const caps = await sfu.getRouterRtpCapabilities('nack');
+    const send = await sfu.createTransport('nack', 'teacher', 'send');
+    const opus = { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [{ type: 'transport-cc' }] };
+    const producer = await sfu.produce('nack', 'teacher', { transportId: send.id, kind: 'audio', source: 'microphone', rtpParameters: { codecs: [opus], encodings: [{ ssrc: 1111 }], mid: '0', rtcp: { cname: 'mic' } }, paused: false });
+    await sfu.createTransport('nack', 'room', 'recv');
+    try {
+      const consumer = await sfu.consume('nack', 'room', { producerId: producer.producerId, rtpCapabilities: caps });
+      expect(consumer.rtpParameters.codecs?.[0]?.rtcpFeedback).toEqual(expect.arrayContaining([{ type: 'nack', parameter: '' }]));
+    } finally {
+      await sfu.closeRoom('nack');
+    }
+  });
+
   it('forwards a three-layer simulcast producer as a simulcast consumer', async () => {
     const caps = await sfu.getRouterRtpCapabilities('simulcast');
     const send = await sfu.createTransport('simulcast', 'teacher', 'send');
