@@ -185,3 +185,98 @@ describe('CaptionService (which microphones are captioned, streams, transcripts)
     expect(taps.open.size).toBe(0);
   });
 });
+
+describe('CaptionService with the echo guard on', () => {
+  let dir: string;
+  let events: TestEventBus;
+  let taps: FakeTaps;
+  let worker: FakeCaptionWorker;
+  let transcripts: TranscriptStore;
+  let metrics: CaptionMetrics;
+  let registry: Registry;
+  let service: CaptionService;
+  let warnings: Array<{ lessonId: string; participantId: string; warning: unknown }>;
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-echo-'));
+    events = new TestEventBus();
+    taps = new FakeTaps();
+    worker = new FakeCaptionWorker();
+    transcripts = new TranscriptStore(dir);
+    registry = new Registry();
+    metrics = new CaptionMetrics(registry);
+    const catalog: CaptionCatalog = { describe: async (lessonId) => ({ captions: !lessonId.startsWith('off'), language: 'en' }) };
+    service = new CaptionService({ sfu: taps as unknown as CaptionServiceOptions['sfu'], events, worker: worker as unknown as CaptionServiceOptions['worker'], lessons: catalog, echoGuard: true, transcripts, metrics, logger: pino({ level: 'silent' }) });
+    warnings = [];
+    service.on('echo', (change) => warnings.push(change));
+  });
+  afterEach(async () => {
+    await service.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const start = (lessonId: string) => {
+    events.publish({ type: 'lesson.started', lessonId });
+    events.publish(joined(lessonId, 'teacher', 'teacher'));
+    events.publish(joined(lessonId, 'room-a', 'classroom'));
+    events.publish(joined(lessonId, 'student', 'student'));
+    events.publish(mic(lessonId, 'teacher', 'p-teacher'));
+    events.publish(mic(lessonId, 'room-a', 'p-room'));
+    events.publish(mic(lessonId, 'student', 'p-student'));
+  };
+  const gauge = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+
+  it('listens to a floor-holding classroom against the teacher in a lesson without captions, and raises and lowers its warning', async () => {
+    start('off-e1');
+    await sleep(40);
+    expect(taps.producers()).toEqual([]); // nobody holds the floor: nothing to listen to
+    events.publish(floor('off-e1', ['room-a', 'student']));
+    await until(() => taps.producers().length === 2);
+    expect(taps.producers()).toEqual(['p-room', 'p-teacher']); // a student wears a headset
+    expect(worker.openStreams().map((s) => [s.participantId, s.language, s.echo?.role]).sort()).toEqual([
+      ['room-a', null, 'microphone'],
+      ['teacher', null, 'reference'],
+    ]);
+
+    worker.echoVerdict('room-a', 'suspect');
+    expect(warnings).toEqual([]);
+    worker.echoVerdict('room-a', 'leaking', 250);
+    expect(warnings).toEqual([{ lessonId: 'off-e1', participantId: 'room-a', warning: { delayMs: 250, echoReturnLossDb: -12, sinceMs: expect.any(Number), duck: false } }]);
+    // Leaking → suspect is not yet over: no flicker.
+    worker.echoVerdict('room-a', 'suspect');
+    expect(warnings).toHaveLength(1);
+    expect(await gauge('classbridge_echo_leaking_microphones')).toBe(1);
+    expect(await gauge('classbridge_echo_detections_total')).toBe(1);
+    worker.echoVerdict('room-a', 'clear');
+    expect(warnings.at(-1)).toEqual({ lessonId: 'off-e1', participantId: 'room-a', warning: null });
+    expect(await gauge('classbridge_echo_leaking_microphones')).toBe(0);
+
+    // Leaking again, then the floor goes: no longer listened to, so the warning is lowered.
+    worker.echoVerdict('room-a', 'leaking');
+    events.publish(floor('off-e1', []));
+    await until(() => taps.producers().length === 0);
+    expect(warnings.at(-1)).toEqual({ lessonId: 'off-e1', participantId: 'room-a', warning: null });
+    expect(await gauge('classbridge_echo_detections_total')).toBe(2);
+
+    events.publish({ type: 'lesson.ended', lessonId: 'off-e1', reason: 'ended-by-teacher' });
+    await service.idle();
+    expect(await transcripts.get('off-e1')).toBeNull(); // not captioned: no transcript
+  });
+
+  it('captions and listens through one stream per microphone, and keeps listening when captions turn out unavailable', async () => {
+    start('e2');
+    events.publish(floor('e2', ['room-a']));
+    await until(() => worker.openStreams().length === 2);
+    expect(worker.openStreams().map((s) => [s.participantId, s.language, s.echo?.role]).sort()).toEqual([
+      ['room-a', 'en', 'microphone'],
+      ['teacher', 'en', 'reference'],
+    ]);
+    // The engine fails: captions stop for the lesson, the echo guard's streams open again without them.
+    worker.refuse = { code: 'ASR_MODEL_UNUSABLE', message: 'no model' };
+    worker.emit('streamError', { streamId: worker.openStreams()[0]!.streamId, code: 'ASR_MODEL_UNUSABLE', message: 'no model' });
+    await until(() => worker.openStreams().length === 2 && worker.openStreams().every((s) => s.language === null) && taps.producers().length === 2);
+    expect(taps.producers()).toEqual(['p-room', 'p-teacher']);
+    worker.echoVerdict('room-a', 'leaking');
+    expect(warnings.map((w) => w.participantId)).toEqual(['room-a']);
+  });
+});

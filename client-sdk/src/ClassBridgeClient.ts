@@ -2,6 +2,7 @@ import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import { ClassBridgeError, ErrorCode, canPublish } from '@classbridge/protocol';
 import type {
+  EchoWarning,
   ErrorBody,
   FloorState,
   JoinResponse,
@@ -16,6 +17,7 @@ import type {
   TransportOptions,
 } from '@classbridge/protocol';
 import { Emitter } from './Emitter.js';
+import { EchoDuck } from './EchoDuck.js';
 import { SignalingConnection } from './SignalingConnection.js';
 import { cameraConstraints, microphoneConstraints, produceOptions } from './publishing.js';
 import type { CameraOptions, MicrophoneOptions } from './publishing.js';
@@ -95,6 +97,12 @@ export interface ClientEvents {
    * teacher's console shows each classroom's, operators get it as metrics.
    */
   networkQuality: NetworkQuality;
+  /**
+   * The server hears the teacher come back through a classroom's microphone (its loudspeakers leak
+   * past the echo canceller), or stopped hearing it (`warning: null`). `self`: it is your room —
+   * show the hint to turn the loudspeakers down or move the microphone away from them.
+   */
+  echo: { participantId: string; self: boolean; warning: EchoWarning | null };
   /** Something failed that the client could not hide (a track it could not receive, a refused publish, a join timeout). */
   error: ErrorBody;
 }
@@ -170,6 +178,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   #device: Device | null = null;
   #sendTransportReady: Promise<types.Transport> | null = null;
   #recvTransport: types.Transport | null = null;
+  #echoDuck: { duck: EchoDuck; producer: types.Producer; original: MediaStreamTrack } | null = null;
   readonly #published = new Map<MediaSource, Published>();
   /** Who holds the floor now (from join and floorChanged): picks this client's jitter-buffer profile. */
   #floorHolders: readonly string[] = [];
@@ -758,6 +767,36 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     });
   }
 
+  /**
+   * The server heard this room's loudspeakers leak the teacher back and asks it to duck (ECHO_DUCK
+   * on): the microphone is sent through an EchoDuck, turned down while the teacher speaks, until
+   * the warning is lowered.
+   */
+  #applyEchoDuck(warning: EchoWarning | null): void {
+    if (!warning?.duck) return this.#stopEchoDuck();
+    if (this.#echoDuck) return;
+    const published = this.#published.get('microphone');
+    const producer = published?.producer;
+    const teacher = [...this.#remote.values()].find((remote) => remote.kind === 'audio' && remote.source === 'microphone' && remote.participant?.role === 'teacher');
+    if (!published || !producer || producer.closed || !teacher || typeof AudioContext === 'undefined') return;
+    const duck = new EchoDuck(published.track, teacher.track);
+    this.#echoDuck = { duck, producer, original: published.track };
+    producer.replaceTrack({ track: duck.track }).catch(() => this.#stopEchoDuck());
+  }
+
+  #stopEchoDuck(): void {
+    const current = this.#echoDuck;
+    if (!current) return;
+    this.#echoDuck = null;
+    if (!current.producer.closed) current.producer.replaceTrack({ track: current.original }).catch(() => undefined);
+    current.duck.close();
+  }
+
+  /** Whether this room's microphone is being turned down now (the echo guard's duck). */
+  get echoDucking(): boolean {
+    return this.#echoDuck?.duck.ducking ?? false;
+  }
+
   /** One ICE restart at a time per transport; a failed one is tried again by whoever noticed next. */
   #restartIce(transport: types.Transport): void {
     if (transport.closed || this.#restartingIce.has(transport.id)) return;
@@ -918,16 +957,23 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
       case 'participantJoined':
       case 'participantUpdated': {
         const participant = notification.data as ParticipantView;
-        if (this.#joinInfo && participant.participantId === this.#joinInfo.self.participantId) {
+        const self = this.#joinInfo !== null && participant.participantId === this.#joinInfo.self.participantId;
+        const before = self ? this.#joinInfo!.self : this.#participants.get(participant.participantId);
+        if (self) {
           // Your own hand and floor: apps show "you may speak" from this.
-          this.#joinInfo.self = participant;
+          this.#joinInfo!.self = participant;
           this.emit('participantUpdated', participant);
-          break;
+        } else {
+          const known = this.#participants.has(participant.participantId);
+          this.#participants.set(participant.participantId, participant);
+          for (const remote of this.#remote.values()) if (remote.participantId === participant.participantId) remote.participant = participant;
+          this.emit(known ? 'participantUpdated' : 'participantJoined', participant);
         }
-        const known = this.#participants.has(participant.participantId);
-        this.#participants.set(participant.participantId, participant);
-        for (const remote of this.#remote.values()) if (remote.participantId === participant.participantId) remote.participant = participant;
-        this.emit(known ? 'participantUpdated' : 'participantJoined', participant);
+        const echo = participant.echo ?? null;
+        if ((before?.echo ?? null)?.sinceMs !== echo?.sinceMs) {
+          if (self) this.#applyEchoDuck(echo);
+          this.emit('echo', { participantId: participant.participantId, self, warning: echo });
+        }
         break;
       }
       case 'participantLeft': {
@@ -1002,6 +1048,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   }
 
   #dropMedia(): void {
+    this.#stopEchoDuck();
     this.#removeConsumer(() => true);
     void this.#sendTransportReady?.then((transport) => transport.close(), () => undefined);
     this.#recvTransport?.close();

@@ -17,6 +17,7 @@ export type { Listener } from './Emitter.js';
 export type { CameraOptions, MicrophoneOptions } from './publishing.js';
 export { ClassBridgeError, ErrorCode, canModerate, canPublish, needsFloor } from '@classbridge/protocol';
 export type {
+  EchoWarning,
   ErrorBody,
   FloorState,
   JoinResponse,

@@ -6,3 +6,4 @@ export * from './harness/serverProcess.js';
 export * from './harness/sdkPage.js';
 export * from './media/index.js';
 export * from './impairment/index.js';
+export * from './harness/roomMicrophone.js';

@@ -23,6 +23,24 @@ export interface ParticipantView {
   connected: boolean;
   /** The link quality the participant's SDK last reported (null: none yet). */
   network: NetworkQuality | null;
+  /** The server hears the teacher come back through this classroom's microphone (null: it does not). */
+  echo: EchoWarning | null;
+}
+
+/**
+ * Acoustic echo from a remote classroom: its loudspeakers leak the lesson back into its room
+ * microphone (the browser's echo canceller missed it), so the teacher hears their own voice late.
+ * The hint for the room: turn the loudspeakers down, move the microphone away from them.
+ */
+export interface EchoWarning {
+  /** How late the teacher's voice comes back, ms (the echo path's delay). */
+  delayMs: number | null;
+  /** Echo level relative to the teacher's voice, dB (e.g. −12; null: not estimated). */
+  echoReturnLossDb: number | null;
+  /** When the echo was first heard this time (Unix ms). */
+  sinceMs: number;
+  /** The classroom's SDK turns its microphone down while the teacher speaks (the server's ECHO_DUCK). */
+  duck: boolean;
 }
 
 /** A client's own link quality, measured by its SDK (0–5; null when nothing should arrive). */

@@ -4,20 +4,14 @@ import { TypedEmitter } from './TypedEmitter.js';
 
 export type MediaTapCloseReason = 'producer-closed' | 'room-closed' | 'closed';
 
-/** A sender report of the tapped producer: the sender's wall clock (Unix ms) at one RTP timestamp of one of its streams. */
-export interface TapSenderReport {
-  ssrc: number;
-  ntpMs: number;
-  rtpTimestamp: number;
-}
+import { senderReportOf, type TapSenderReport } from './SenderReports.js';
+
+export type { TapSenderReport };
 
 interface MediaTapEvents extends Record<string, unknown> {
   closed: { reason: MediaTapCloseReason };
   senderReport: TapSenderReport;
 }
-
-/** NTP seconds from 1900 to 1970. */
-const NTP_UNIX_OFFSET_S = 2_208_988_800;
 
 /**
  * A copy of one producer's media sent as plain RTP (RTCP muxed) to a receiver
@@ -48,15 +42,11 @@ export class MediaTap extends TypedEmitter<MediaTapEvents> {
     // The producer's sender reports map its RTP clocks to the sender's wall clock: what a
     // receiver needs for lip sync (the SFU's own reports to the tap are arrival-based).
     this.#onTrace = (trace) => {
-      if (trace.type !== 'sr' || trace.direction !== 'in') return;
-      const info = trace.info as { ssrc?: number; ntpSec?: number; ntpFrac?: number; rtpTs?: number };
-      if (info.ssrc === undefined || info.ntpSec === undefined || info.ntpFrac === undefined || info.rtpTs === undefined) return;
-      // The flatbuffers fields are signed 32-bit: read them back as unsigned.
-      const ntpMs = ((info.ntpSec >>> 0) - NTP_UNIX_OFFSET_S) * 1000 + ((info.ntpFrac >>> 0) * 1000) / 2 ** 32;
-      this.emit('senderReport', { ssrc: info.ssrc >>> 0, ntpMs, rtpTimestamp: info.rtpTs >>> 0 });
+      const report = senderReportOf(trace);
+      if (report) this.emit('senderReport', report);
     };
     producer.on('trace', this.#onTrace);
-    void producer.enableTraceEvent(['sr']).catch(() => undefined);
+    // The producer reports its SRs from its start (SenderReports, enabled by the SFU).
     consumer.on('producerclose', () => this.#close('producer-closed'));
     // The router closed (room closed, or its worker died).
     transport.on('routerclose', () => this.#close('room-closed'));

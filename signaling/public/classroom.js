@@ -94,12 +94,24 @@ state.onChange((what) => {
   queueMicrotask(() => {
     scheduled = false;
     if (state.self) showFloor(state.self);
+    showEcho(state.self?.echo ?? null);
     stage.sync();
     renderLevels(state);
   });
 });
 renderConnection($('state'), state.connection);
 showFloor(null);
+
+/** The echo warning: the teacher hears this room's loudspeakers come back through its microphone. */
+function showEcho(echo) {
+  const box = $('echo-warning');
+  if (!echo) {
+    box.hidden = true;
+    return;
+  }
+  if (box.hidden) box.innerHTML = `${icon('sound')}${bi('echo.self', undefined, { stack: true })}`;
+  box.hidden = false;
+}
 
 /** The floor banner, hand and microphone buttons for this room's state. */
 function showFloor(self) {

@@ -130,6 +130,10 @@ export const strings = {
     'badge.floor': '发言中',
     'badge.hand': '举手',
     'badge.spotlight': '聚焦',
+    'badge.echo': '回声',
+    'echo.hint': '老师的声音从该教室的音箱传回麦克风（晚约 {delay} 毫秒）：请该教室调低音箱音量，或把麦克风移离音箱。',
+    'echo.toast': '{name} 有回声：请该教室调低音箱音量，或把麦克风移离音箱',
+    'echo.self': '老师听到了本教室的回声：请调低音箱音量，或把麦克风移离音箱',
 
     'floor.listening': '听课中',
     'floor.waiting': '已举手，等待老师',
@@ -271,6 +275,10 @@ export const strings = {
     'badge.floor': 'Has the floor',
     'badge.hand': 'Hand raised',
     'badge.spotlight': 'Spotlight',
+    'badge.echo': 'Echo',
+    'echo.hint': "The teacher's voice comes back from this classroom's loudspeakers into its microphone (about {delay} ms late): ask it to turn the speakers down or move the microphone away from them.",
+    'echo.toast': 'Echo from {name}: ask them to turn the speakers down or move the microphone away',
+    'echo.self': 'The teacher hears an echo from this room: turn the speakers down, or move the microphone away from them',
 
     'floor.listening': 'Listening',
     'floor.waiting': 'Hand raised, please wait',

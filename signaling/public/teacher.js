@@ -66,6 +66,10 @@ window.classbridge = { client, participants, stage, state, ui, links };
 /** Seconds since each track arrived: link quality is judged per interval. */
 const ageOf = followTracks(client, stage);
 client.on('error', ({ code, message }) => console.warn('classbridge', code, message));
+// A classroom leaking the teacher back: said once when it starts; the roster badge stays while it lasts.
+client.on('echo', ({ participantId, warning }) => {
+  if (warning) showToast(both('echo.toast', { name: state.nameOf(participantId) }), 'error');
+});
 
 let scheduled = false;
 state.onChange((what) => {
@@ -136,6 +140,8 @@ function renderRoster() {
         p.hasFloor ? `<span class="badge floor">${bi('badge.floor')}</span>` : '',
         p.handRaised ? `<span class="badge hand">${bi('badge.hand')}</span>` : '',
         state.spotlight === id ? `<span class="badge spot">${bi('badge.spotlight')}</span>` : '',
+        // The server hears the teacher come back through this classroom's microphone.
+        p.echo ? `<span class="badge echo" title="${escapeHtml(both('echo.hint', { delay: p.echo.delayMs ?? '?' }))}">${bi('badge.echo')}</span>` : '',
       ].join('');
       const actions = [];
       if (FLOOR_ROLES.has(p.role)) {

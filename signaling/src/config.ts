@@ -45,6 +45,8 @@ export interface ServerConfig {
   recording: RecordingConfig | undefined;
   /** Live captions and transcripts; undefined: off (CAPTIONS=off). */
   captions: CaptionsConfig | undefined;
+  /** The echo guard on remote classrooms' microphones; undefined: off (ECHO_GUARD=off). */
+  echoGuard: EchoGuardConfig | undefined;
   /** TURN for clients behind strict firewalls; undefined: off (no TURN_* set). */
   turn: TurnServiceConfig | undefined;
 }
@@ -77,6 +79,13 @@ export interface CaptionsConfig {
   transcriptsDir: string;
   /** The caption worker's and its engines' scheduling priority (CAPTION_NICENESS, 0–19, default 10). */
   niceness: number;
+}
+
+export interface EchoGuardConfig {
+  /** The caption worker runs it (with or without captions): its scheduling priority (CAPTION_NICENESS). */
+  niceness: number;
+  /** A leaking classroom's SDK turns its microphone down while the teacher speaks (ECHO_DUCK). */
+  duck: boolean;
 }
 
 export interface RecordingConfig {
@@ -225,6 +234,8 @@ const envSchema = z.object({
   CAPTION_ENGINE_ZH: z.enum(['whisper', 'sherpa-onnx']).default('sherpa-onnx'),
   MODELS_DIR: z.string().min(1).default('models'),
   CAPTION_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
+  ECHO_GUARD: z.enum(['on', 'off']).default('on'),
+  ECHO_DUCK: z.enum(['on', 'off']).default('off'),
   TRANSCRIPTS_DIR: z.string().min(1).optional(),
   TURN_URLS: z
     .string()
@@ -344,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
             niceness: e.CAPTION_NICENESS,
           }
         : undefined,
+    echoGuard: e.ECHO_GUARD === 'on' ? { niceness: e.CAPTION_NICENESS, duck: e.ECHO_DUCK === 'on' } : undefined,
     turn,
   };
 }

@@ -121,10 +121,12 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
       },
     });
   });
-  const captions = config.captions
-    ? await startCaptions(config.captions, { sfu, events, store, registry: metrics.registry, logger: logger.child({ component: 'captions' }) })
-    : undefined;
+  const captions =
+    config.captions || config.echoGuard
+      ? await startCaptions({ captions: config.captions, echoGuard: config.echoGuard }, { sfu, events, store, registry: metrics.registry, logger: logger.child({ component: 'captions' }) })
+      : undefined;
   captions?.service.on('caption', ({ lessonId, caption }) => registry.announceCaption(lessonId, caption));
+  captions?.service.on('echo', ({ lessonId, participantId, warning }) => registry.announceEcho(lessonId, participantId, warning));
   // TURN relays to the address the SFU puts in its ICE candidates.
   const sfuAddress = resolveAnnouncedAddress({ listenIp: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress }) ?? config.rtcListenIp;
   const turn = await startTurn(config.turn, { sfuAddress, registry: metrics.registry, logger: logger.child({ component: 'turn' }) });

@@ -23,6 +23,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env, 2)).toThrow(pattern);
   });
 
+  it('runs the echo guard by default, without the duck, and with or without captions', () => {
+    expect(loadConfig({ DEMO: '1' }, 2).echoGuard).toEqual({ niceness: 10, duck: false });
+    expect(loadConfig({ DEMO: '1', CAPTIONS: 'off', ECHO_DUCK: 'on' }, 2)).toMatchObject({ captions: undefined, echoGuard: { duck: true } });
+    expect(loadConfig({ DEMO: '1', ECHO_GUARD: 'off' }, 2).echoGuard).toBeUndefined();
+    expect(() => loadConfig({ DEMO: '1', ECHO_DUCK: 'yes' }, 2)).toThrow(/ECHO_DUCK/);
+  });
+
   it('leaves TURN off unless TURN_* is set', () => {
     expect(loadConfig({ DEMO: '1' }, 2).turn).toBeUndefined();
   });

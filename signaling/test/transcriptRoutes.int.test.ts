@@ -53,7 +53,7 @@ describe('transcripts over REST and replay links', () => {
   let server: LocalServer;
   beforeAll(async () => {
     server = await startLocalServer({ CAPTIONS: 'on', RECORDING: 'on' });
-    const transcripts = server.captions!.transcripts;
+    const transcripts = server.captions!.transcripts!;
     await transcripts.save({
       version: 1,
       lessonId: LESSON,

@@ -12,8 +12,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface VideoIn {
   framesDecoded: number;
+  frameHeight: number | null;
   packetsReceived: number;
   candidateType: string | null;
+  spatialLayer: number | null;
 }
 const teacherVideo = (page: SdkPage) =>
   page.run<VideoIn | null>('const v = (await client.getReceiveStats()).find((s) => s.kind === "video" && s.source === "camera"); return v ?? null;');
@@ -188,6 +190,47 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
       expect(concealedPct).toBeLessThan(3);
       expect(measured.frames).toBeGreaterThan(60);
       expect(measured.longestStillMs).toBeLessThanOrEqual(1_000);
+    } finally {
+      relay.set({ up: {}, down: {} });
+    }
+  });
+
+  it('under a 300 kbit/s cap the classroom falls to a lower layer within 5 s, its audio intact', async () => {
+    // The teacher's camera as large as the fake device gives (640×480: two layers, the top one over
+    // 300 kbit/s), the top layer reaching the classroom.
+    await teacher.run('await client.publishCamera({ width: 1280, height: 720 });');
+    const before = await room.waitFor<VideoIn>('const v = (await client.getReceiveStats()).find((s) => s.kind === "video" && s.source === "camera"); return v && v.spatialLayer >= 1 && v.frameHeight >= 480 ? v : null;', undefined, 30_000, 250);
+    await sleep(3_000); // the sender's bitrate ramps up
+    const kbps = await room.run<number>('const read = async () => (await client.getReceiveStats()).find((s) => s.kind === "video" && s.source === "camera").bytesReceived; const b0 = await read(); await new Promise((r) => setTimeout(r, 2000)); return ((await read()) - b0) * 8 / 2000;');
+    expect(kbps).toBeGreaterThan(300); // more than the link will carry
+    // A busy rural downlink: 300 kbit/s behind a 0.5 s queue.
+    relay.set({ up: {}, down: { rateKbps: 300, queueBytes: 20_000 } });
+    try {
+      const cappedAt = Date.now();
+      const lowered = await room.waitFor<{ spatialLayer: number; wallMs: number }>(
+        'const v = (await client.getReceiveStats()).find((s) => s.kind === "video" && s.source === "camera"); return v && v.spatialLayer !== null && v.spatialLayer < arg ? { spatialLayer: v.spatialLayer, wallMs: Date.now() } : null;',
+        before.spatialLayer,
+        15_000,
+        200,
+      );
+      const loweredAfterMs = lowered.wallMs - cappedAt;
+      // Audio over the capped link once the video fits in it: 10 s of it, barely concealed.
+      const audio = await room.run<{ samples: number; concealed: number; packets: number }>(`
+        const read = async () => (await client.getReceiveStats()).find((s) => s.kind === 'audio');
+        const a0 = await read();
+        await new Promise((resolve) => setTimeout(resolve, 10_000));
+        const a1 = await read();
+        return {
+          samples: a1.totalSamplesReceived - a0.totalSamplesReceived,
+          concealed: (a1.concealedSamples - a1.silentConcealedSamples) - (a0.concealedSamples - a0.silentConcealedSamples),
+          packets: a1.packetsReceived - a0.packetsReceived,
+        };
+      `);
+      const concealedPct = (audio.concealed / Math.max(1, audio.samples)) * 100;
+      process.stdout.write(`[turn] 300 kbit/s cap: layer ${before.spatialLayer} (${Math.round(kbps)} kbit/s) → ${lowered.spatialLayer} after ${loweredAfterMs} ms; then audio concealed ${concealedPct.toFixed(2)} % (${audio.packets} packets in 10 s)\n`);
+      expect(loweredAfterMs).toBeLessThanOrEqual(5_000);
+      expect(audio.packets).toBeGreaterThan(100); // the microphone goes on (fewer than 50 a second in its silences: Opus DTX)
+      expect(concealedPct).toBeLessThan(3);
     } finally {
       relay.set({ up: {}, down: {} });
     }

@@ -9,11 +9,14 @@ export interface LagPeak {
 /**
  * Averages correlation-vs-lag curves over time (exponentially, weight `smoothing` for each new
  * curve). An echo's peak stays at one lag and builds up; chance peaks between independent voices
- * land on a different lag each time and average away.
+ * land on a different lag each time and average away. The first 1/smoothing curves are averaged
+ * plainly (weight 1/n): an average that started from zero would take seconds to show an echo
+ * that is there from the microphone's first moment.
  */
 export class LagTracker {
   readonly #curve: Float64Array;
   readonly #smoothing: number;
+  #updates = 0;
 
   constructor(lagCount: number, smoothing: number) {
     if (!(smoothing > 0 && smoothing <= 1)) throw new RangeError('smoothing must be in (0, 1]');
@@ -23,7 +26,9 @@ export class LagTracker {
 
   /** Folds in one evaluation's correlations (one per lag). */
   update(correlations: Float64Array): void {
-    for (let j = 0; j < this.#curve.length; j++) this.#curve[j] = this.#curve[j]! + this.#smoothing * (correlations[j]! - this.#curve[j]!);
+    this.#updates++;
+    const weight = Math.max(this.#smoothing, 1 / this.#updates);
+    for (let j = 0; j < this.#curve.length; j++) this.#curve[j] = this.#curve[j]! + weight * (correlations[j]! - this.#curve[j]!);
   }
 
   peak(): LagPeak {
@@ -43,5 +48,6 @@ export class LagTracker {
 
   reset(): void {
     this.#curve.fill(0);
+    this.#updates = 0;
   }
 }

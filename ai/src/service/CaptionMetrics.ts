@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 
-/** The caption service's Prometheus metrics, registered on the server's registry. */
+/** Prometheus metrics of the caption service and the echo guard (both fed by the caption worker), registered on the server's registry. */
 export class CaptionMetrics {
   readonly streams: Gauge;
   readonly lagSeconds: Histogram;
@@ -9,6 +9,8 @@ export class CaptionMetrics {
   readonly captions: Counter<'kind'>;
   readonly errors: Counter<'code'>;
   readonly workerRestarts: Counter;
+  readonly echoDetections: Counter;
+  readonly echoLeaking: Gauge;
   /** The latest lag reported per stream, for the max gauge. */
   readonly #lagByStream = new Map<string, number>();
 
@@ -30,6 +32,12 @@ export class CaptionMetrics {
       registers,
     });
     this.workerRestarts = new Counter({ name: 'classbridge_caption_worker_restarts_total', help: 'Times the caption worker process died and was started again.', registers });
+    this.echoDetections = new Counter({
+      name: 'classbridge_echo_detections_total',
+      help: "Times the echo guard found a classroom's microphone carrying the teacher back (its loudspeakers leaking past the echo canceller).",
+      registers,
+    });
+    this.echoLeaking = new Gauge({ name: 'classbridge_echo_leaking_microphones', help: 'Classroom microphones leaking the teacher back now.', registers });
   }
 
   observeLag(streamId: string, lagMs: number): void {

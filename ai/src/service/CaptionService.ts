@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Caption, CaptionLanguage, LessonEvent, LessonEventBus } from '@classbridge/protocol';
+import type { Caption, CaptionLanguage, EchoWarning, LessonEvent, LessonEventBus } from '@classbridge/protocol';
+import type { EchoVerdict } from '../echo/EchoVerdict.js';
 import type { SfuControl } from '@classbridge/sfu';
 import { TypedEmitter } from '@classbridge/sfu';
 import type { CaptionWorker } from '../worker/CaptionWorker.js';
@@ -18,7 +19,14 @@ export interface CaptionServiceOptions {
   events: LessonEventBus;
   worker: CaptionStreams & Pick<CaptionWorker, 'on' | 'off'>;
   lessons: CaptionCatalog;
-  transcripts: TranscriptStore;
+  /** Caption the lessons that ask for it (default true). */
+  captions?: boolean;
+  /** Listen for acoustic echo from remote classrooms (default false). */
+  echoGuard?: boolean;
+  /** An echo warning asks the classroom's SDK to turn its microphone down while the teacher speaks (default false). */
+  echoDuck?: boolean;
+  /** Where transcripts are kept (needed when captioning). */
+  transcripts?: TranscriptStore;
   metrics: CaptionMetrics;
   logger: Logger;
   /** Where the worker's sockets listen (default loopback: it runs on this machine). */
@@ -32,12 +40,16 @@ interface CaptionServiceEvents extends Record<string, unknown> {
   transcriptSaved: { lessonId: string };
   /** Captions cannot run for a lesson here (engine or model missing): said once per lesson. */
   unavailable: { lessonId: string; code: string; message: string };
+  /** A classroom's microphone started (warning) or stopped (null) leaking the teacher back. */
+  echo: { lessonId: string; participantId: string; warning: EchoWarning | null };
 }
 
 /**
- * Live captions for every lesson that wants them: follows the server-side lesson events, keeps a
- * LessonCaptions per live lesson, routes the caption worker's output to it, and reopens every
- * stream when the worker process is restarted. Only the lesson event bus, the SFU's media taps and
+ * Live captions for every lesson that wants them, and the echo guard for every lesson with remote
+ * classrooms: follows the server-side lesson events, keeps a LessonCaptions per live lesson, routes
+ * the caption worker's output to it, and reopens every stream when the worker process is restarted.
+ * An echo warning is raised when a microphone's verdict becomes `leaking` and lowered only when it
+ * is `clear` again (or no longer listened to), so it does not flicker through `suspect`. Only the lesson event bus, the SFU's media taps and
  * the worker are touched, so a caption failure never reaches a socket handler.
  */
 export class CaptionService extends TypedEmitter<CaptionServiceEvents> {
@@ -50,6 +62,8 @@ export class CaptionService extends TypedEmitter<CaptionServiceEvents> {
   readonly #closing = new Set<Promise<void>>();
   readonly #unsubscribe: () => void;
   readonly #detach: Array<() => void> = [];
+  /** Raised echo warnings by lesson, then participant. */
+  readonly #echoWarnings = new Map<string, Map<string, EchoWarning>>();
   #nextStream = 0;
   #closed = false;
 
@@ -65,6 +79,7 @@ export class CaptionService extends TypedEmitter<CaptionServiceEvents> {
     this.#detach.push(() => sfu.off('mediaTapClosed', onTapClosed), () => sfu.off('mediaTapSenderReport', onSenderReport));
 
     const onCaption = ({ streamId, caption }: { streamId: string; caption: Caption }) => this.#streamOwners.get(streamId)?.onCaption(caption);
+    const onEcho = ({ streamId, verdict }: { streamId: string; verdict: EchoVerdict }) => this.#streamOwners.get(streamId)?.onEcho(streamId, verdict);
     const onLag = ({ streamId, lagMs }: { streamId: string; lagMs: number }) => options.metrics.observeLag(streamId, lagMs);
     const onError = ({ streamId, code, message }: { streamId: string | null; code: string; message: string }) => {
       options.metrics.errors.inc({ code });
@@ -78,11 +93,13 @@ export class CaptionService extends TypedEmitter<CaptionServiceEvents> {
     };
     worker.on('caption', onCaption);
     worker.on('lag', onLag);
+    worker.on('echo', onEcho);
     worker.on('streamError', onError);
     worker.on('restarted', onRestarted);
     this.#detach.push(
       () => worker.off('caption', onCaption),
       () => worker.off('lag', onLag),
+      () => worker.off('echo', onEcho),
       () => worker.off('streamError', onError),
       () => worker.off('restarted', onRestarted),
     );
@@ -138,11 +155,12 @@ export class CaptionService extends TypedEmitter<CaptionServiceEvents> {
     let lesson: LessonCaptions | undefined;
     try {
       const described = await this.#o.lessons.describe(lessonId);
-      if (!described?.captions || this.#closed) {
+      const captioning = Boolean(described?.captions && (this.#o.captions ?? true) && this.#o.transcripts);
+      if (!described || !(captioning || this.#o.echoGuard) || this.#closed) {
         // Its later events are ignored (its end, replayed below, forgets it).
         this.#notCaptioned.add(lessonId);
       } else {
-        lesson = await this.#createLesson(lessonId, described.language);
+        lesson = await this.#createLesson(lessonId, described.language, captioning);
       }
     } catch (error) {
       this.#o.logger.error({ lessonId, err: (error as Error).message }, 'captions not started for a lesson');
@@ -153,15 +171,18 @@ export class CaptionService extends TypedEmitter<CaptionServiceEvents> {
     for (const event of pending) this.#onEvent(event);
   }
 
-  async #createLesson(lessonId: string, language: CaptionLanguage): Promise<LessonCaptions> {
-    const previous = await this.#o.transcripts.get(lessonId);
+  async #createLesson(lessonId: string, language: CaptionLanguage, captioning: boolean): Promise<LessonCaptions> {
+    const previous = captioning ? await this.#o.transcripts?.get(lessonId) : undefined;
     return new LessonCaptions(
       lessonId,
       language,
       {
         sfu: this.#o.sfu,
         worker: this.#o.worker,
+        captioning,
+        echoGuard: this.#o.echoGuard ?? false,
         transcripts: this.#o.transcripts,
+        echo: (participantId, verdict) => this.#onEchoVerdict(lessonId, participantId, verdict),
         metrics: this.#o.metrics,
         logger: this.#o.logger,
         listenIp: this.#o.listenIp ?? '127.0.0.1',
@@ -180,10 +201,39 @@ export class CaptionService extends TypedEmitter<CaptionServiceEvents> {
     );
   }
 
+  #onEchoVerdict(lessonId: string, participantId: string, verdict: EchoVerdict | null): void {
+    const raised = this.#echoWarnings.get(lessonId)?.get(participantId);
+    if (!raised && verdict?.state === 'leaking') {
+      const warning: EchoWarning = { delayMs: verdict.delayMs, echoReturnLossDb: verdict.echoReturnLossDb, sinceMs: Date.now(), duck: this.#o.echoDuck ?? false };
+      let lesson = this.#echoWarnings.get(lessonId);
+      if (!lesson) this.#echoWarnings.set(lessonId, (lesson = new Map()));
+      lesson.set(participantId, warning);
+      this.#o.metrics.echoDetections.inc();
+      this.#o.logger.warn({ lessonId, participantId, delayMs: verdict.delayMs, echoReturnLossDb: verdict.echoReturnLossDb }, 'a classroom microphone leaks the teacher back (acoustic echo)');
+      this.#echoChanged(lessonId, participantId, warning);
+    } else if (raised && (verdict === null || verdict.state === 'clear')) {
+      this.#lowerEcho(lessonId, participantId);
+    }
+  }
+
+  #lowerEcho(lessonId: string, participantId: string): void {
+    const lesson = this.#echoWarnings.get(lessonId);
+    if (!lesson?.delete(participantId)) return;
+    if (lesson.size === 0) this.#echoWarnings.delete(lessonId);
+    this.#echoChanged(lessonId, participantId, null);
+  }
+
+  #echoChanged(lessonId: string, participantId: string, warning: EchoWarning | null): void {
+    let leaking = 0;
+    for (const lesson of this.#echoWarnings.values()) leaking += lesson.size;
+    this.#o.metrics.echoLeaking.set(leaking);
+    this.#emitSafely('echo', { lessonId, participantId, warning });
+  }
+
   #finish(lesson: LessonCaptions, complete: boolean): Promise<void> {
     this.#lessons.delete(lesson.lessonId);
     const closing = lesson.close({ complete }).then(() => {
-      if (complete) this.#emitSafely('transcriptSaved', { lessonId: lesson.lessonId });
+      if (complete && lesson.captioning) this.#emitSafely('transcriptSaved', { lessonId: lesson.lessonId });
     });
     this.#closing.add(closing);
     void closing.finally(() => this.#closing.delete(closing));

@@ -3,6 +3,9 @@ import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { Caption, CaptionLanguage, LessonEvent, Role, WireRtpCapabilities } from '@classbridge/protocol';
 import type { SfuControl } from '@classbridge/sfu';
 import { captionTargets, type MicrophoneProducer } from '../captions/captionTargets.js';
+import { echoTargets } from '../echo/echoTargets.js';
+import type { EchoRole } from '../echo/EchoGuards.js';
+import type { EchoVerdict } from '../echo/EchoVerdict.js';
 import type { CaptionWorker } from '../worker/CaptionWorker.js';
 import { byStart, type TranscriptStore } from '../transcripts/TranscriptStore.js';
 import type { CaptionMetrics } from './CaptionMetrics.js';
@@ -15,7 +18,11 @@ export type CaptionStreams = Pick<CaptionWorker, 'open' | 'senderReport' | 'clos
 export interface LessonCaptionsDeps {
   sfu: CaptionTaps;
   worker: CaptionStreams;
-  transcripts: TranscriptStore;
+  /** Caption the lesson (it asked for captions and the server has them on). */
+  captioning: boolean;
+  /** Run the echo guard on its classrooms' microphones. */
+  echoGuard: boolean;
+  transcripts: TranscriptStore | undefined;
   metrics: CaptionMetrics;
   logger: Logger;
   /** Where the caption worker receives RTP (its sockets bind on loopback). */
@@ -25,6 +32,8 @@ export interface LessonCaptionsDeps {
   /** The stream is this lesson's now (the service routes worker events by stream id). */
   claim(streamId: string, lesson: LessonCaptions | null): void;
   publish(caption: Caption): void;
+  /** The echo guard's verdict on a participant's microphone changed (null: it is not listened to any more). */
+  echo(participantId: string, verdict: EchoVerdict | null): void;
   /** Engine errors that mean "no captions for this language here" (model missing, engine not installed). */
   unavailable(code: string, message: string): void;
 }
@@ -34,6 +43,9 @@ interface CaptionedMicrophone {
   producerId: string;
   participantId: string;
   tapId: string | null;
+  /** What the worker does with it: captions, and/or the echo guard in this role. */
+  captions: boolean;
+  echo: EchoRole | null;
 }
 
 /** Codes after which retrying a lesson's streams is pointless until an operator acts. */
@@ -42,9 +54,10 @@ const UNAVAILABLE_CODES = new Set(['ASR_UNAVAILABLE', 'ASR_MODEL_UNUSABLE']);
 const SAVE_DEBOUNCE_MS = 5_000;
 
 /**
- * Captions of one live lesson: follows its participants, microphones and floor, keeps a caption
- * stream (a media tap into the caption worker) open for every microphone captionTargets picks, and
- * keeps the lesson's transcript. Changes are applied one at a time, in order (`#reconcile`).
+ * Captions and echo guard of one live lesson: follows its participants, microphones and floor,
+ * keeps a stream (a media tap into the caption worker) open for every microphone captionTargets or
+ * echoTargets picks — one stream per microphone, serving both — and keeps the lesson's transcript.
+ * Changes are applied one at a time, in order (`#reconcile`).
  */
 export class LessonCaptions {
   readonly lessonId: string;
@@ -74,6 +87,11 @@ export class LessonCaptions {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Whether this lesson is captioned (else only its echo guard runs). */
+  get captioning(): boolean {
+    return this.#deps.captioning;
   }
 
   /** Producer ids being captioned now (tests, diagnostics). */
@@ -122,6 +140,14 @@ export class LessonCaptions {
     this.#unavailable = true;
     const stream = [...this.#streams.values()].find((entry) => entry.streamId === streamId);
     if (stream) this.#enqueue(() => this.#stop(stream));
+    // The echo guard needs no engine: its streams open again without captions.
+    if (this.#deps.echoGuard) this.#reconcile();
+  }
+
+  /** The echo guard's verdict on one of this lesson's streams changed. */
+  onEcho(streamId: string, verdict: EchoVerdict): void {
+    const stream = [...this.#streams.values()].find((entry) => entry.streamId === streamId);
+    if (stream?.echo === 'microphone') this.#deps.echo(stream.participantId, verdict);
   }
 
   /** The SFU closed a tap (its producer or room closed): the stream goes with it. */
@@ -181,15 +207,22 @@ export class LessonCaptions {
       participantId,
       role: this.#participants.get(participantId)?.role ?? 'classroom',
     }));
-    const wanted = new Set(this.#unavailable ? [] : captionTargets(microphones, this.#floorHolders));
-    for (const stream of [...this.#streams.values()]) if (!wanted.has(stream.producerId)) await this.#stop(stream);
-    for (const producerId of wanted) {
-      if (this.#streams.has(producerId) || this.#closed || this.#unavailable) continue;
-      await this.#start(producerId, this.#microphones.get(producerId)!);
+    const captioned = new Set(this.#deps.captioning && !this.#unavailable ? captionTargets(microphones, this.#floorHolders) : []);
+    const echoRoles = this.#deps.echoGuard ? echoTargets(microphones, this.#floorHolders) : new Map<string, EchoRole>();
+    const wanted = new Map<string, { captions: boolean; echo: EchoRole | null }>();
+    for (const producerId of new Set([...captioned, ...echoRoles.keys()])) wanted.set(producerId, { captions: captioned.has(producerId), echo: echoRoles.get(producerId) ?? null });
+    for (const stream of [...this.#streams.values()]) {
+      const want = wanted.get(stream.producerId);
+      // A stream serves what it was opened for: another use means another stream.
+      if (!want || want.captions !== stream.captions || want.echo !== stream.echo) await this.#stop(stream);
+    }
+    for (const [producerId, want] of wanted) {
+      if (this.#streams.has(producerId) || this.#closed) continue;
+      await this.#start(producerId, this.#microphones.get(producerId)!, want);
     }
   }
 
-  async #start(producerId: string, participantId: string): Promise<void> {
+  async #start(producerId: string, participantId: string, use: { captions: boolean; echo: EchoRole | null }): Promise<void> {
     const { sfu, worker, logger, metrics } = this.#deps;
     const streamId = this.#deps.nextStreamId();
     const speaker = this.#participants.get(participantId)?.displayName ?? participantId;
@@ -198,13 +231,22 @@ export class LessonCaptions {
       this.#rtpCapabilities ??= opusOnly(await sfu.getRouterRtpCapabilities(this.lessonId));
       const opus = this.#rtpCapabilities.codecs?.[0];
       if (!opus?.preferredPayloadType) throw new ClassBridgeError(ErrorCode.InvalidMediaParameters, 'the room has no Opus codec');
-      const port = await worker.open({ streamId, participantId, speaker, language: this.language, payloadType: opus.preferredPayloadType });
-      const stream: CaptionedMicrophone = { streamId, producerId, participantId, tapId: null };
+      const port = await worker.open({
+        streamId,
+        participantId,
+        speaker,
+        language: use.captions ? this.language : null,
+        payloadType: opus.preferredPayloadType,
+        ...(use.echo ? { echo: { lessonId: this.lessonId, role: use.echo } } : {}),
+      });
+      const stream: CaptionedMicrophone = { streamId, producerId, participantId, tapId: null, ...use };
       this.#streams.set(producerId, stream);
       metrics.streams.inc();
       const tap = await sfu.openMediaTap(this.lessonId, { producerId, destination: { ip: this.#deps.listenIp, port }, rtpCapabilities: this.#rtpCapabilities });
       stream.tapId = tap.tapId;
-      logger.info({ lessonId: this.lessonId, producerId, participantId, streamId }, 'captioning a microphone');
+      // The sender's clock from the first packet on, not from its next report seconds later.
+      for (const report of tap.senderReports ?? []) worker.senderReport(streamId, report);
+      logger.info({ lessonId: this.lessonId, producerId, participantId, streamId, ...use }, 'listening to a microphone');
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ERROR';
       const stream = this.#streams.get(producerId);
@@ -216,6 +258,8 @@ export class LessonCaptions {
       if (UNAVAILABLE_CODES.has(code)) {
         if (!this.#unavailable) this.#deps.unavailable(code, (error as Error).message);
         this.#unavailable = true;
+        // The echo guard needs no engine: its streams open again without captions.
+        if (this.#deps.echoGuard) this.#reconcile();
         return;
       }
       logger.warn({ lessonId: this.lessonId, producerId, code, err: (error as Error).message }, 'microphone not captioned');
@@ -234,6 +278,7 @@ export class LessonCaptions {
     if (flush) await this.#deps.worker.closeStream(stream.streamId);
     else void this.#deps.worker.closeStream(stream.streamId, 0);
     this.#deps.claim(stream.streamId, null);
+    if (stream.echo === 'microphone') this.#deps.echo(stream.participantId, null);
   }
 
   #scheduleSave(): void {
@@ -246,9 +291,10 @@ export class LessonCaptions {
   }
 
   async #save(complete: boolean): Promise<void> {
-    if (this.#finals.length === 0 && !complete) return;
+    const { transcripts } = this.#deps;
+    if (!transcripts || !this.#deps.captioning || (this.#finals.length === 0 && !complete)) return;
     try {
-      await this.#deps.transcripts.save({
+      await transcripts.save({
         version: 1,
         lessonId: this.lessonId,
         language: this.language,

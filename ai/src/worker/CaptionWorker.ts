@@ -73,9 +73,12 @@ export class CaptionWorker extends EventEmitter<CaptionWorkerEvents> {
     return this.#ready;
   }
 
-  /** Opens a caption stream; resolves with the UDP port the media tap must send its RTP to. */
-  /** `echo`: also run the echo guard on this microphone (the teacher's is the reference for the classrooms of its lesson). */
-  async open(stream: { streamId: string; participantId: string; speaker: string; language: CaptionLanguage; payloadType: number; echo?: { lessonId: string; role: EchoRole } }): Promise<number> {
+  /**
+   * Opens a stream; resolves with the UDP port the media tap must send its RTP to. `language`:
+   * caption it (null: do not). `echo`: run the echo guard on it (the teacher's microphone is the
+   * reference for the classroom microphones of its lesson).
+   */
+  async open(stream: { streamId: string; participantId: string; speaker: string; language: CaptionLanguage | null; payloadType: number; echo?: { lessonId: string; role: EchoRole } }): Promise<number> {
     await this.start();
     return new Promise<number>((resolve, reject) => {
       this.#opening.set(stream.streamId, { resolve, reject });

@@ -13,6 +13,7 @@ import { EchoGuards } from '../echo/EchoGuards.js';
 import { OpusPcmDecoder, type PcmChunk } from '../audio/OpusPcmDecoder.js';
 import { CaptionStream } from '../captions/CaptionStream.js';
 import { SileroVad } from '../vad/SileroVad.js';
+import type { CaptionLanguage } from '@classbridge/protocol';
 import type { WorkerCommand, WorkerEvent } from './messages.js';
 
 interface Stream {
@@ -22,10 +23,23 @@ interface Stream {
   gaps: DtxGapFiller;
   depacketizer: OpusDepacketizer;
   clock: RtpClock;
+  /**
+   * The echo guard's clock: RTP time placed by the stream's earliest arrivals, never by sender
+   * reports. A classroom's first report comes seconds after its microphone goes live and would
+   * shift its audio against the teacher's mid-analysis; arrival times in this one process are a
+   * steady common base. The delay measured is then how late the echo reaches the server after
+   * the teacher's voice did — what the teacher hears.
+   */
+  echoClock: RtpClock;
+  /** Null for a stream only the echo guard listens to. */
+  captioning: Captioning | null;
+  payloadType: number;
+}
+
+interface Captioning {
   captions: CaptionStream;
   engine: SpeechEngine;
   vad: SileroVad;
-  payloadType: number;
 }
 
 const streams = new Map<string, Stream>();
@@ -37,6 +51,29 @@ const send = (event: WorkerEvent) => process.send?.(event);
 async function open(command: Extract<WorkerCommand, { type: 'open' }>): Promise<void> {
   const { streamId } = command;
   if (streams.has(streamId)) return;
+  const captioning = command.language === null ? null : await startCaptioning({ ...command, language: command.language });
+  const socket = createSocket('udp4');
+  const stream: Stream = {
+    id: streamId,
+    socket,
+    decoder: new OpusPcmDecoder(),
+    gaps: new DtxGapFiller(),
+    depacketizer: new OpusDepacketizer(),
+    clock: new RtpClock({ clockRate: 48_000, originMs: 0 }),
+    echoClock: new RtpClock({ clockRate: 48_000, originMs: 0 }),
+    captioning,
+    payloadType: command.payloadType,
+  };
+  streams.set(streamId, stream);
+  if (command.echo) echoGuards.add(streamId, command.echo.lessonId, command.echo.role, (verdict) => send({ type: 'echo', streamId, verdict }));
+  socket.on('message', (datagram) => receive(stream, datagram));
+  socket.on('error', (error) => send({ type: 'error', streamId, code: 'CAPTION_SOCKET', message: error.message }));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  send({ type: 'opened', streamId, port: socket.address().port });
+}
+
+async function startCaptioning(command: { streamId: string; participantId: string; speaker: string; language: CaptionLanguage }): Promise<Captioning> {
+  const { streamId } = command;
   const engine = await createSpeechEngine(command.language, engineChoice);
   try {
     await engine.start();
@@ -55,25 +92,7 @@ async function open(command: Extract<WorkerCommand, { type: 'open' }>): Promise<
     onLag: (lagMs) => send({ type: 'lag', streamId, lagMs }),
     onError: (error) => send({ type: 'error', streamId, code: (error as { code?: string }).code ?? 'CAPTION_FAILED', message: error.message }),
   });
-  const socket = createSocket('udp4');
-  const stream: Stream = {
-    id: streamId,
-    socket,
-    decoder: new OpusPcmDecoder(),
-    gaps: new DtxGapFiller(),
-    depacketizer: new OpusDepacketizer(),
-    clock: new RtpClock({ clockRate: 48_000, originMs: 0 }),
-    captions,
-    engine,
-    vad,
-    payloadType: command.payloadType,
-  };
-  streams.set(streamId, stream);
-  if (command.echo) echoGuards.add(streamId, command.echo.lessonId, command.echo.role, (verdict) => send({ type: 'echo', streamId, verdict }));
-  socket.on('message', (datagram) => receive(stream, datagram));
-  socket.on('error', (error) => send({ type: 'error', streamId, code: 'CAPTION_SOCKET', message: error.message }));
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  send({ type: 'opened', streamId, port: socket.address().port });
+  return { captions, engine, vad };
 }
 
 function receive(stream: Stream, datagram: Buffer): void {
@@ -107,12 +126,13 @@ function fillDtxGaps(): void {
   }
 }
 
-/** Decoded PCM's one path: placed on the capture clock, then to the captions and the echo guard. */
+/** Decoded PCM's one path: to the captions (on the sender's capture clock) and the echo guard (on arrival time). */
 function deliver(stream: Stream, chunk: PcmChunk, arrivalMs: number): void {
   // Capture time on the sender's clock (RTCP sender reports), arrival-based until the first report.
   const startMs = stream.clock.toMs(chunk.rtpTimestamp, arrivalMs);
-  void stream.captions.push(chunk.pcm, startMs);
-  echoGuards.audio(stream.id, chunk.pcm, startMs);
+
+  if (stream.captioning) void stream.captioning.captions.push(chunk.pcm, startMs);
+  echoGuards.audio(stream.id, chunk.pcm, stream.echoClock.toMs(chunk.rtpTimestamp, arrivalMs));
 }
 setInterval(fillDtxGaps, FILL_EVERY_MS).unref();
 
@@ -125,14 +145,17 @@ async function close(streamId: string): Promise<void> {
   streams.delete(streamId);
   echoGuards.remove(streamId);
   stream.socket.close();
+  const captioning = stream.captioning;
   try {
-    await stream.captions.flush(Date.now());
+    await captioning?.captions.flush(Date.now());
   } finally {
     send({ type: 'closed', streamId });
-    await stream.captions.close();
     stream.decoder.close();
-    await stream.engine.close();
-    await stream.vad.close();
+    if (captioning) {
+      await captioning.captions.close();
+      await captioning.engine.close();
+      await captioning.vad.close();
+    }
   }
 }
 
@@ -147,7 +170,7 @@ process.on('message', (message: WorkerCommand) => {
       streams.get(message.streamId)?.clock.observeSenderReport(message.ssrc, message.ntpMs, message.rtpTimestamp);
       break;
     case 'flush':
-      streams.get(message.streamId)?.captions.flush(Date.now()).catch(fail);
+      streams.get(message.streamId)?.captioning?.captions.flush(Date.now()).catch(fail);
       break;
     case 'close':
       close(message.streamId).catch(fail);

@@ -4,13 +4,17 @@ import type { EchoVerdict } from '../echo/EchoVerdict.js';
 
 /** Parent → caption worker process. */
 export type WorkerCommand =
-  /** Start captioning a speaker: the worker binds a UDP port for the media tap and answers `opened`. */
+  /**
+   * Start decoding a microphone, for captions and/or the echo guard: the worker binds a UDP port
+   * for the media tap and answers `opened`.
+   */
   | {
       type: 'open';
       streamId: string;
       participantId: string;
       speaker: string;
-      language: CaptionLanguage;
+      /** The language to caption in; null: no captions (the echo guard only). */
+      language: CaptionLanguage | null;
       payloadType: number;
       /** The echo guard's view of this microphone within its lesson (absent: no echo guard). */
       echo?: { lessonId: string; role: EchoRole };

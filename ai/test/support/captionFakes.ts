@@ -3,6 +3,8 @@ import type { Caption, CaptionLanguage, LessonEvent, LessonEventBus, LessonEvent
 import { TypedEmitter } from '@classbridge/sfu';
 import type { MediaTapInfo, MediaTapRequest, SfuEvents } from '@classbridge/sfu';
 import type { CaptionWorkerEvents } from '../../src/worker/CaptionWorker.js';
+import type { EchoRole } from '../../src/echo/EchoGuards.js';
+import type { EchoVerdict } from '../../src/echo/EchoVerdict.js';
 
 /**
  * Stand-ins for the CaptionService's collaborators in its unit tests. The real ones (LocalSfu's
@@ -71,7 +73,9 @@ interface FakeStream {
   streamId: string;
   participantId: string;
   speaker: string;
-  language: CaptionLanguage;
+  /** null: not captioned (the echo guard only). */
+  language: CaptionLanguage | null;
+  echo?: { lessonId: string; role: EchoRole };
   closed: boolean;
 }
 
@@ -81,9 +85,10 @@ export class FakeCaptionWorker extends EventEmitter<CaptionWorkerEvents> {
   refuse: { code: string; message: string } | null = null;
   #port = 50_000;
 
-  async open(stream: { streamId: string; participantId: string; speaker: string; language: CaptionLanguage; payloadType: number }): Promise<number> {
+  async open(stream: { streamId: string; participantId: string; speaker: string; language: CaptionLanguage | null; payloadType: number; echo?: { lessonId: string; role: EchoRole } }): Promise<number> {
     await sleep(3);
-    if (this.refuse) throw Object.assign(new Error(this.refuse.message), { code: this.refuse.code });
+    // Only a speech engine can be missing: a stream for the echo guard alone always opens.
+    if (this.refuse && stream.language !== null) throw Object.assign(new Error(this.refuse.message), { code: this.refuse.code });
     this.streams.set(stream.streamId, { ...stream, closed: false });
     return ++this.#port;
   }
@@ -106,8 +111,15 @@ export class FakeCaptionWorker extends EventEmitter<CaptionWorkerEvents> {
     if (!stream) throw new Error(`no open stream for ${participantId}`);
     this.emit('caption', {
       streamId: stream.streamId,
-      caption: { captionId: 'c-1', participantId, speaker: stream.speaker, language: stream.language, startMs: Date.now() - 1000, endMs: Date.now(), ...caption },
+      caption: { captionId: 'c-1', participantId, speaker: stream.speaker, language: stream.language ?? 'en', startMs: Date.now() - 1000, endMs: Date.now(), ...caption },
     });
+  }
+
+  /** The echo guard's verdict on the microphone stream of `participantId` changed, as the worker process reports it. */
+  echoVerdict(participantId: string, state: EchoVerdict['state'], delayMs = 240): void {
+    const stream = this.openStreams().find((entry) => entry.participantId === participantId && entry.echo?.role === 'microphone');
+    if (!stream) throw new Error(`no open echo-guarded stream for ${participantId}`);
+    this.emit('echo', { streamId: stream.streamId, verdict: { state, delayMs, confidence: 0.6, echoReturnLossDb: state === 'clear' ? null : -12, since: Date.now() } });
   }
 
   /** The process died and came back: every stream is gone. */

@@ -24,6 +24,7 @@ const EVENT_NAMES = [
   'participantLeft',
   'remoteSourceChanged',
   'activeSpeaker',
+  'audioLevels',
   'floorChanged',
   'spotlightChanged',
   'localSourceChanged',
@@ -33,6 +34,7 @@ const EVENT_NAMES = [
   'caption',
   'mediaPath',
   'networkQuality',
+  'echo',
   'error',
 ];
 

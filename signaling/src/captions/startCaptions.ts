@@ -4,7 +4,7 @@ import type { LessonEventBus } from '@classbridge/protocol';
 import type { SfuControl } from '@classbridge/sfu';
 import { CaptionMetrics, CaptionService, CaptionWorker, TranscriptStore } from '@classbridge/ai';
 import type { CaptionCatalog } from '@classbridge/ai';
-import type { CaptionsConfig } from '../config.js';
+import type { CaptionsConfig, EchoGuardConfig } from '../config.js';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 
 export interface CaptionsDeps {
@@ -18,21 +18,42 @@ export interface CaptionsDeps {
 export interface RunningCaptions {
   service: CaptionService;
   worker: CaptionWorker;
-  transcripts: TranscriptStore;
+  /** Undefined when captions are off (the echo guard alone runs). */
+  transcripts: TranscriptStore | undefined;
   close(): Promise<void>;
 }
 
 /**
- * The embedded caption service: a caption worker process (all inference happens there), the
- * service that follows lessons in this process, and transcripts in TRANSCRIPTS_DIR. A worker that
- * cannot start costs captions, never the server: lessons run uncaptioned and the log says why.
+ * The embedded caption service and echo guard (either may be off): a caption worker process (all
+ * audio decoding and inference happen there), the service that follows lessons in this process,
+ * and transcripts in TRANSCRIPTS_DIR. A worker that cannot start costs captions and the echo
+ * guard, never the server: lessons run without them and the log says why.
  */
-export async function startCaptions(config: CaptionsConfig, { sfu, events, store, registry, logger }: CaptionsDeps): Promise<RunningCaptions> {
-  const worker = new CaptionWorker({ engines: { engines: config.engines, modelsDir: config.modelsDir }, niceness: config.niceness });
+export async function startCaptions(
+  config: { captions: CaptionsConfig | undefined; echoGuard: EchoGuardConfig | undefined },
+  { sfu, events, store, registry, logger }: CaptionsDeps,
+): Promise<RunningCaptions> {
+  const { captions, echoGuard } = config;
+  const worker = new CaptionWorker({
+    ...(captions ? { engines: { engines: captions.engines, modelsDir: captions.modelsDir } } : {}),
+    niceness: captions?.niceness ?? echoGuard?.niceness,
+  });
+  // Started now, so a lesson's first caption or echo check does not wait for the process.
   worker.start().catch((error: Error) => logger.error({ err: error.message }, 'the caption worker did not start; it is retried when a lesson needs it'));
-  const transcripts = new TranscriptStore(config.transcriptsDir);
-  const service = new CaptionService({ sfu, events, worker, lessons: directoryCaptionCatalog(store), transcripts, metrics: new CaptionMetrics(registry), logger });
-  logger.info({ engines: config.engines, modelsDir: config.modelsDir, transcriptsDir: config.transcriptsDir }, 'live captions on');
+  const transcripts = captions ? new TranscriptStore(captions.transcriptsDir) : undefined;
+  const service = new CaptionService({
+    sfu,
+    events,
+    worker,
+    lessons: directoryCaptionCatalog(store),
+    captions: captions !== undefined,
+    echoGuard: echoGuard !== undefined,
+    echoDuck: echoGuard?.duck ?? false,
+    transcripts,
+    metrics: new CaptionMetrics(registry),
+    logger,
+  });
+  logger.info({ captions: captions ? { engines: captions.engines, modelsDir: captions.modelsDir, transcriptsDir: captions.transcriptsDir } : 'off', echoGuard: echoGuard ? (echoGuard.duck ? 'on, ducking' : 'on') : 'off' }, 'caption worker on');
   return {
     service,
     worker,

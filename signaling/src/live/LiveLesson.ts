@@ -29,7 +29,7 @@ import type { SfuControl } from '@classbridge/sfu';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import type { LessonChannel } from './LessonChannel.js';
-import type { Caption, LessonEventBus, ParticipantSummary } from '@classbridge/protocol';
+import type { Caption, EchoWarning, LessonEventBus, ParticipantSummary } from '@classbridge/protocol';
 import { ParticipantRecord } from './ParticipantRecord.js';
 import { mediaPriority } from './mediaPriority.js';
 
@@ -553,6 +553,17 @@ export class LiveLesson {
   announceCaption(caption: Caption): void {
     if (this.#ended) return;
     this.#channel.broadcast('caption', caption);
+  }
+
+  /**
+   * The echo guard's verdict on a participant's microphone changed (null: no echo heard): everyone
+   * learns it (participantUpdated), so the teacher's console and the classroom itself can warn.
+   */
+  announceEcho(participantId: string, echo: EchoWarning | null): void {
+    const record = this.#participants.get(participantId);
+    if (this.#ended || !record || (record.echo === null && echo === null)) return;
+    record.echo = echo ? { ...echo } : null;
+    if (isVisible(record.role)) this.#channel.broadcast('participantUpdated', this.#view(record));
   }
 
   #byPeer(peerId: string): ParticipantRecord | undefined {

@@ -5,7 +5,7 @@ import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import { LiveLesson } from './LiveLesson.js';
 import type { LessonChannel } from './LessonChannel.js';
-import type { Caption, LessonEventBus } from '@classbridge/protocol';
+import type { Caption, EchoWarning, LessonEventBus } from '@classbridge/protocol';
 
 export interface LiveLessonRegistryOptions {
   sfu: SfuControl;
@@ -128,6 +128,10 @@ export class LiveLessonRegistry {
 
   announceCaption(lessonId: string, caption: Caption): void {
     this.#live(lessonId)?.announceCaption(caption);
+  }
+
+  announceEcho(lessonId: string, participantId: string, echo: EchoWarning | null): void {
+    this.#live(lessonId)?.announceEcho(participantId, echo);
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import type { AccessClaims, NetworkQuality, ParticipantView, Role } from '@classbridge/protocol';
+import type { AccessClaims, EchoWarning, NetworkQuality, ParticipantView, Role } from '@classbridge/protocol';
 import type { WireRtpCapabilities } from '@classbridge/protocol';
 
 /** A connection of a participant: socket id (for messages) and SFU peer id (for media). */
@@ -19,6 +19,8 @@ export class ParticipantRecord {
   connection: Connection | null = null;
   /** What the participant's SDK last reported about its link (kept across a rejoin: the link is the same). */
   network: NetworkQuality | null = null;
+  /** The echo guard hears the lesson leak back through this participant's microphone (null: not). */
+  echo: EchoWarning | null = null;
 
   constructor(claims: AccessClaims) {
     this.participantId = claims.sub;
@@ -39,6 +41,7 @@ export class ParticipantRecord {
       hasFloor,
       connected: this.connection !== null,
       network: this.network,
+      echo: this.echo,
     };
   }
 }
