@@ -7,3 +7,4 @@ export * from './harness/sdkPage.js';
 export * from './media/index.js';
 export * from './impairment/index.js';
 export * from './harness/roomMicrophone.js';
+export * from './harness/beeps.js';

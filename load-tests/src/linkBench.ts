@@ -2,8 +2,9 @@
  * Weak-link benchmark: a remote classroom receives the teacher (camera 1280×720 in simulcast,
  * microphone) relay-only through the server's own coturn, with the userspace impairment relay
  * in front of it as the classroom's access link, under one condition after another. For each it
- * prints what the classroom's browser measured: audio lost on the wire and concealed, video
- * freezes, received resolution and frame rate, the link score the SDK reports; for the outage,
+ * prints what the classroom's browser measured: mouth-to-ear latency of the teacher's beeps, audio
+ * lost on the wire (after retransmission) and concealed, video freezes, received resolution and
+ * frame rate, the link score the SDK reports; for the outage,
  * how soon the SDK noticed and how soon video came back. One JSON object on stdout, progress on
  * stderr.
  *
@@ -19,6 +20,8 @@ import type { SdkPage } from './harness/sdkPage.js';
 import { freeRtcPort, startServerProcess } from './harness/serverProcess.js';
 import { ImpairmentRelay } from './impairment/ImpairmentRelay.js';
 import type { LinkConditions } from './impairment/conditions.js';
+import { beepLatencies, publishBeeps, watchBeeps } from './harness/beeps.js';
+import { summarize } from './stats.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, only: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
@@ -79,9 +82,13 @@ const server = await startServerProcess({
 const browser = await launchBrowser();
 try {
   const teacher = await openSdkPage(browser, server.url, { token: await server.mintToken(LESSON, { role: 'teacher' }) });
-  await teacher.run('await client.publishCamera({ width: 1280, height: 720 }); await client.publishMicrophone();');
+  await teacher.run('await client.publishCamera({ width: 1280, height: 720 });');
+  // The teacher's microphone beeps: the classroom notes when each beep arrives (mouth-to-ear latency).
+  await publishBeeps(teacher);
+  const teacherId = await teacher.run<string>('return client.self.participantId;');
   const room = await openSdkPage(browser, server.url, { token: await server.mintToken(LESSON, { role: 'classroom', classroomId: ROOM }), forceRelay: true });
   await playRemoteMedia(room);
+  await watchBeeps(room, teacherId);
   await room.waitFor('const v = (await client.getReceiveStats()).find((s) => s.kind === "video"); return v && v.framesDecoded > 30;', undefined, 30_000);
   progress(`classroom receiving through coturn behind the relay; ${CONDITIONS.length} conditions × ${seconds} s, then a 5 s outage`);
 
@@ -101,6 +108,7 @@ try {
     const after = await counters(room);
     for (const event of await room.events('networkQuality')) if (event.wallMs >= sampledFrom && typeof event.payload.score === 'number') scores.push(event.payload.score);
     const span = (after.at - before.at) / 1000;
+    const latencies = await beepLatencies(teacher, room, before.at, after.at);
     const audioLost = after.audio.lost - before.audio.lost;
     const audioReceived = after.audio.received - before.audio.received;
     const result = {
@@ -115,10 +123,11 @@ try {
       videoFramesPerSecond: r1((after.video.framesDecoded - before.video.framesDecoded) / span),
       meanFrameHeight: heights.length ? Math.round(heights.reduce((a, b) => a + b, 0) / heights.length) : null,
       lastFrameHeight: after.video.frameHeight,
+      mouthToEarMs: latencies.length ? { ...summarize(latencies), beeps: latencies.length } : null,
       linkScores: scores,
     };
     results.push(result);
-    progress(`${condition.name}: audio lost ${result.audioLostOnWirePct} %, concealed ${result.audioConcealedPct} %; video ${result.videoFramesPerSecond} fps, ${result.meanFrameHeight}p mean, ${result.videoFreezes} freezes (${result.videoFrozenSeconds} s); scores ${scores.join(',')}`);
+    progress(`${condition.name}: mouth-to-ear ${result.mouthToEarMs?.p50 ?? '?'} ms; audio lost ${result.audioLostOnWirePct} %, concealed ${result.audioConcealedPct} %; video ${result.videoFramesPerSecond} fps, ${result.meanFrameHeight}p mean, ${result.videoFreezes} freezes (${result.videoFrozenSeconds} s); scores ${scores.join(',')}`);
   }
 
   // A 5 s outage of both directions.
