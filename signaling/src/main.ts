@@ -18,7 +18,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, { logger, ...(config.demo ? { seed: demoDistrict(new Date()) } : {}) });
+  const server = await startServer(config, { logger, ...(config.demo ? { seed: demoDistrict(new Date()) } : {}) }).catch((error: unknown) => {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  });
   // From here on one failing handler must not end every lesson in the district.
   installProcessGuard(logger, (kind) => server.metrics.uncaughtErrors.inc({ kind }));
   if (config.demo) logger.info(`demo: open ${server.url}/ in a browser`);

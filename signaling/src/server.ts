@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { LocalSfu, defaultSfuConfig, resolveAnnouncedAddress } from '@classbridge/sfu';
 import type { SfuControl } from '@classbridge/sfu';
-import type { ServerConfig } from './config.js';
+import { ConfigError, type ServerConfig } from './config.js';
 import { TokenService } from './auth/TokenService.js';
 import { JsonFileDirectoryStore } from './store/JsonFileDirectoryStore.js';
 import type { DirectoryStore } from './store/DirectoryStore.js';
@@ -62,6 +62,9 @@ export interface StartOptions {
  * Everything is wired here and nowhere else.
  */
 export async function startServer(config: ServerConfig, { logger, seed, sfu: givenSfu }: StartOptions): Promise<RunningServer> {
+  // The one place that looks at REDIS_URL. Until the cluster's implementations exist, asking for
+  // them is refused: a district that set REDIS_URL must not believe it runs several nodes.
+  if (config.redisUrl) throw new ConfigError('REDIS_URL asks for cluster mode, which this version cannot run yet: unset it to run the single-process server');
   const store = await JsonFileDirectoryStore.open(config.dataDir);
   if (seed && (await store.isEmpty())) {
     await store.importDirectory(seed);
