@@ -8,3 +8,4 @@ export * from './media/index.js';
 export * from './impairment/index.js';
 export * from './harness/roomMicrophone.js';
 export * from './harness/beeps.js';
+export * from './harness/redisServer.js';
