@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
-import { directorySchema, MAX_REMOVED_PARTICIPANTS, participantIdSchema } from '../domain/schemas.js';
+import { directorySchema } from '../domain/schemas.js';
 import type { Classroom, CreateLessonInput, Directory, DirectoryInput, Lesson, LessonStatus, School } from '../domain/schemas.js';
 import { directoryProblems, summarizeProblems } from '../domain/directoryIntegrity.js';
-import { transitionLesson } from '../domain/lessonLifecycle.js';
+import { createLessonChange, emptyDirectory, importChange, lessonStatusChange, removeParticipantChange, type DirectoryChange } from '../domain/directoryChanges.js';
 import type { DirectoryStore } from './DirectoryStore.js';
 
 const FILE_NAME = 'directory.json';
@@ -41,7 +39,7 @@ export class JsonFileDirectoryStore implements DirectoryStore {
     const file = path.join(dataDir, FILE_NAME);
     const data = await readDirectoryFile(file);
     await removeStrayTmpFiles(dataDir);
-    return new JsonFileDirectoryStore(file, data ?? { districts: [], schools: [], classrooms: [], teachers: [], lessons: [] });
+    return new JsonFileDirectoryStore(file, data ?? emptyDirectory());
   }
 
   async snapshot(): Promise<Directory> {
@@ -54,17 +52,7 @@ export class JsonFileDirectoryStore implements DirectoryStore {
 
   /** Merges the seed, then refuses (BAD_REQUEST, nothing written) if the result has duplicate ids or dangling references. */
   async importDirectory(input: DirectoryInput): Promise<void> {
-    const seed = directorySchema.parse(input);
-    await this.#update((current) => {
-      const next = structuredClone(current);
-      for (const key of ['districts', 'schools', 'classrooms', 'teachers', 'lessons'] as const) {
-        const known = new Set(next[key].map((entry) => entry.id));
-        for (const entry of seed[key]) if (!known.has(entry.id)) (next[key] as Array<{ id: string }>).push(entry);
-      }
-      const problems = directoryProblems(next);
-      if (problems.length > 0) throw new ClassBridgeError(ErrorCode.BadRequest, `directory import refused: ${summarizeProblems(problems)}`);
-      return { next, result: undefined };
-    });
+    await this.#update((current) => importChange(current, input));
   }
 
   async getSchool(id: string): Promise<School | undefined> {
@@ -84,38 +72,16 @@ export class JsonFileDirectoryStore implements DirectoryStore {
   }
 
   async createLesson(input: CreateLessonInput, { maxOpenLessons = Infinity }: { maxOpenLessons?: number } = {}): Promise<Lesson> {
-    return this.#update((current) => {
-      // Counted inside the serialized update, so concurrent creations cannot overshoot the cap.
-      const open = current.lessons.filter((lesson) => lesson.status !== 'ended').length;
-      if (open >= maxOpenLessons) throw new ClassBridgeError(ErrorCode.LimitExceeded, `at most ${maxOpenLessons} lessons may be scheduled or live at once`);
-      const lesson = validNewLesson(current, input);
-      return { next: { ...current, lessons: [...current.lessons, lesson] }, result: lesson };
-    });
+    // Counted inside the serialized update, so concurrent creations cannot overshoot the cap.
+    return this.#update((current) => createLessonChange(current, input, maxOpenLessons));
   }
 
   async setLessonStatus(id: string, status: 'live' | 'ended'): Promise<{ lesson: Lesson; changed: boolean }> {
-    return this.#update<{ lesson: Lesson; changed: boolean }>((current) => {
-      const lesson = current.lessons.find((entry) => entry.id === id);
-      if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${id}`);
-      const next = transitionLesson(lesson, status, new Date());
-      if (next === lesson) return { next: current, result: { lesson, changed: false } };
-      return { next: { ...current, lessons: current.lessons.map((entry) => (entry.id === id ? next : entry)) }, result: { lesson: next, changed: true } };
-    });
+    return this.#update((current) => lessonStatusChange(current, id, status));
   }
 
   async removeParticipant(lessonId: string, participantId: string): Promise<Lesson> {
-    // Checked here too: an id the schema refuses would make the file unloadable at the next start.
-    if (!participantIdSchema.safeParse(participantId).success) throw new ClassBridgeError(ErrorCode.BadRequest, `bad participant id ${JSON.stringify(participantId)}`);
-    return this.#update((current) => {
-      const lesson = current.lessons.find((entry) => entry.id === lessonId);
-      if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${lessonId}`);
-      if (lesson.removedParticipantIds.includes(participantId)) return { next: current, result: lesson };
-      if (lesson.removedParticipantIds.length >= MAX_REMOVED_PARTICIPANTS) {
-        throw new ClassBridgeError(ErrorCode.LimitExceeded, `lesson ${lessonId} has ${MAX_REMOVED_PARTICIPANTS} removed participants already`);
-      }
-      const changed: Lesson = { ...lesson, removedParticipantIds: [...lesson.removedParticipantIds, participantId] };
-      return { next: { ...current, lessons: current.lessons.map((entry) => (entry.id === lessonId ? changed : entry)) }, result: changed };
-    });
+    return this.#update((current) => removeParticipantChange(current, lessonId, participantId));
   }
 
   async close(): Promise<void> {
@@ -127,7 +93,7 @@ export class JsonFileDirectoryStore implements DirectoryStore {
    * Applies `change` to the current state and persists the result; changes run one at a time,
    * so none is computed from a stale state. A failed write leaves memory and disk as they were.
    */
-  #update<T>(change: (current: Directory) => { next: Directory; result: T }): Promise<T> {
+  #update<T>(change: (current: Directory) => DirectoryChange<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('directory store is closed'));
     const run = this.#writes.then(async () => {
       const { next, result } = change(this.#data);
@@ -161,31 +127,6 @@ export class JsonFileDirectoryStore implements DirectoryStore {
       await dir.close();
     }
   }
-}
-
-/** Checks a new lesson against the directory: known classrooms and teacher, distinct classrooms, a free id. */
-function validNewLesson(directory: Directory, input: CreateLessonInput): Lesson {
-  const lessonId = input.id ?? randomUUID();
-  if (directory.lessons.some((lesson) => lesson.id === lessonId)) throw new ClassBridgeError(ErrorCode.Conflict, `lesson ${lessonId} exists`);
-  const classrooms = new Set(directory.classrooms.map((classroom) => classroom.id));
-  for (const classroomId of [input.mainClassroomId, ...input.remoteClassroomIds]) {
-    if (!classrooms.has(classroomId)) throw new ClassBridgeError(ErrorCode.NotFound, `no classroom ${classroomId}`);
-  }
-  if (input.remoteClassroomIds.includes(input.mainClassroomId) || new Set(input.remoteClassroomIds).size !== input.remoteClassroomIds.length) {
-    throw new ClassBridgeError(ErrorCode.BadRequest, 'classrooms must be distinct, and the main classroom is not a remote one');
-  }
-  if (input.teacherId && !directory.teachers.some((teacher) => teacher.id === input.teacherId)) {
-    throw new ClassBridgeError(ErrorCode.NotFound, `no teacher ${input.teacherId}`);
-  }
-  return {
-    ...input,
-    id: lessonId,
-    status: 'scheduled',
-    startedAt: null,
-    endedAt: null,
-    createdAt: new Date().toISOString(),
-    removedParticipantIds: [],
-  };
 }
 
 /** The directory in `file`, or undefined if there is none; throws, naming the file, if it is unreadable, invalid or inconsistent. */
