@@ -7,6 +7,7 @@ import { WorkerPool } from './WorkerPool.js';
 import type { PooledWorker } from './WorkerPool.js';
 import { Room } from './Room.js';
 import { SenderReports } from './SenderReports.js';
+import { RoomPipe } from './RoomPipe.js';
 import { MediaTap } from './MediaTap.js';
 import type { ProducerAppData, SfuPeer } from './SfuPeer.js';
 import { mediaCodecs } from './config.js';
@@ -17,6 +18,8 @@ import type {
   ConsumerTraffic,
   MediaTapInfo,
   MediaTapRequest,
+  PipeEndpoint,
+  PipedProducer,
   ProduceRequest,
   ProducerSummary,
   SfuControl,
@@ -194,7 +197,9 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async listProducers(roomId: string): Promise<ProducerSummary[]> {
     const room = await this.#rooms.get(roomId);
     if (!room) return [];
-    return [...room.peers.values()].flatMap((peer) => [...peer.producers.values()].map(summarize));
+    const local = [...room.peers.values()].flatMap((peer) => [...peer.producers.values()]);
+    const piped = [...room.pipes.values()].flatMap((pipe) => [...pipe.incoming.values()]);
+    return [...local, ...piped].map(summarize);
   }
 
   async consume(roomId: string, peerId: string, request: ConsumeRequest): Promise<ConsumeResult> {
@@ -348,6 +353,84 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     return tap;
   }
 
+  async openPipe(roomId: string): Promise<PipeEndpoint> {
+    const room = await this.#room(roomId);
+    const transport = await room.router.createPipeTransport({
+      listenInfo: { protocol: 'udp', ip: this.#config.pipeListenIp, ...(this.#config.pipeAnnouncedAddress ? { announcedAddress: this.#config.pipeAnnouncedAddress } : {}) },
+      // Loss between nodes is repaired between nodes, not by every receiver.
+      enableRtx: true,
+    });
+    if (room.closed) {
+      transport.close();
+      throw new ClassBridgeError(ErrorCode.NotFound, `the media room of lesson ${roomId} closed`);
+    }
+    const pipe = new RoomPipe(transport);
+    room.pipes.set(pipe.id, pipe);
+    transport.observer.on('close', () => room.pipes.delete(pipe.id));
+    return { pipeId: pipe.id, ...pipe.endpoint };
+  }
+
+  async connectPipe(roomId: string, pipeId: string, remote: { ip: string; port: number }): Promise<void> {
+    const pipe = await this.#pipe(roomId, pipeId);
+    await this.#mediaCall('connectPipe', () => pipe.transport.connect({ ip: remote.ip, port: remote.port }));
+  }
+
+  async sendThroughPipe(roomId: string, pipeId: string, producerId: string): Promise<PipedProducer> {
+    const pipe = await this.#pipe(roomId, pipeId);
+    const producer = this.#findProducer(await this.#room(roomId), producerId);
+    if (pipe.outgoing.has(producerId)) throw new ClassBridgeError(ErrorCode.Conflict, `producer ${producerId} goes through this pipe already`);
+    const consumer = await this.#whileOpen(producer, 'producer', () => pipe.transport.consume({ producerId }));
+    if (pipe.closed) {
+      consumer.close();
+      throw new ClassBridgeError(ErrorCode.NotFound, 'the pipe closed meanwhile');
+    }
+    pipe.outgoing.set(producerId, consumer);
+    consumer.observer.on('close', () => pipe.outgoing.delete(producerId));
+    return {
+      producerId,
+      peerId: producer.appData.peerId,
+      source: producer.appData.source,
+      kind: producer.kind,
+      rtpParameters: consumer.rtpParameters as WireRtpParameters,
+      paused: producer.paused,
+    };
+  }
+
+  async receiveFromPipe(roomId: string, pipeId: string, piped: PipedProducer): Promise<ProducerSummary> {
+    const room = await this.#room(roomId);
+    const pipe = await this.#pipe(roomId, pipeId);
+    if (pipe.incoming.has(piped.producerId)) throw new ClassBridgeError(ErrorCode.Conflict, `producer ${piped.producerId} came through this pipe already`);
+    const producer = await this.#mediaCall('receiveFromPipe', () =>
+      pipe.transport.produce<ProducerAppData>({
+        id: piped.producerId,
+        kind: piped.kind,
+        rtpParameters: piped.rtpParameters as types.RtpParameters,
+        paused: piped.paused,
+        appData: { peerId: piped.peerId, source: piped.source, transportId: pipe.id },
+      }),
+    );
+    if (pipe.closed) {
+      producer.close();
+      throw new ClassBridgeError(ErrorCode.NotFound, 'the pipe closed meanwhile');
+    }
+    pipe.incoming.set(producer.id, producer);
+    producer.observer.on('close', () => pipe.incoming.delete(producer.id));
+    // Speakers on the other node count here too.
+    if (producer.kind === 'audio') await this.#whileOpen(producer, 'producer', () => room.observeAudio(producer));
+    return summarize(producer);
+  }
+
+  async closePipe(roomId: string, pipeId: string): Promise<void> {
+    (await this.#pipe(roomId, pipeId)).close();
+  }
+
+  async #pipe(roomId: string, pipeId: string): Promise<RoomPipe> {
+    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    const pipe = room?.pipes.get(pipeId);
+    if (!pipe || pipe.closed) throw new ClassBridgeError(ErrorCode.NotFound, `no pipe ${pipeId} in lesson ${roomId}`);
+    return pipe;
+  }
+
   async closePeer(roomId: string, peerId: string): Promise<void> {
     const room = await this.#rooms.get(roomId)?.catch(() => undefined);
     room?.closePeer(peerId);
@@ -476,6 +559,11 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   #findProducer(room: Room, producerId: string): types.Producer<ProducerAppData> {
     for (const peer of room.peers.values()) {
       const producer = peer.producers.get(producerId);
+      if (producer) return producer;
+    }
+    // Producers of other SFU nodes, received through pipes, are consumed like local ones.
+    for (const pipe of room.pipes.values()) {
+      const producer = pipe.incoming.get(producerId);
       if (producer) return producer;
     }
     throw new ClassBridgeError(ErrorCode.NotFound, `no producer ${producerId} in this lesson`);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { TypedEmitter } from './TypedEmitter.js';
 import { SfuPeer } from './SfuPeer.js';
 import type { MediaTap } from './MediaTap.js';
+import type { RoomPipe } from './RoomPipe.js';
 import type { ProducerAppData } from './SfuPeer.js';
 
 interface RoomEvents extends Record<string, unknown> {
@@ -23,6 +24,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly peers = new Map<string, SfuPeer>();
   /** Plain-RTP copies of producers for receivers outside the SFU; they close with the router. */
   readonly taps = new Map<string, MediaTap>();
+  /** Pipes to the same lesson's room on other SFU nodes; they close with the router. */
+  readonly pipes = new Map<string, RoomPipe>();
   readonly #activeSpeakerObserver: types.ActiveSpeakerObserver;
   readonly #audioLevelObserver: types.AudioLevelObserver;
   #closed = false;
@@ -111,6 +114,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#closed = true;
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
+    this.pipes.clear();
     this.router.close();
     this.emit('closed', { reason });
     this.removeAllListeners();

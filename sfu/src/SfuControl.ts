@@ -49,6 +49,23 @@ export interface ProducerSummary {
   paused: boolean;
 }
 
+/** Where the other node sends a pipe's media. */
+export interface PipeEndpoint {
+  pipeId: string;
+  ip: string;
+  port: number;
+}
+
+/** A producer as it leaves through a pipe: what the receiving node needs to recreate it. */
+export interface PipedProducer {
+  producerId: string;
+  peerId: string;
+  source: MediaSource;
+  kind: 'audio' | 'video';
+  rtpParameters: WireRtpParameters;
+  paused: boolean;
+}
+
 /** Counters for metrics and capacity reports. */
 export interface SfuStats {
   workers: number;
@@ -161,6 +178,20 @@ export interface SfuControl extends TypedEmitter<SfuEvents> {
   /** Asks the tapped producer for a key frame (a capture file starting, a frame lost). */
   requestTapKeyFrame(roomId: string, tapId: string): Promise<void>;
   closeMediaTap(roomId: string, tapId: string): Promise<void>;
+  /**
+   * Node-to-node pipes for a lesson spanning SFU nodes. Each node opens a pipe in the lesson's room
+   * (openPipe, which opens the room if needed) and connects it to the other's endpoint; a producer
+   * the other node needs is sent through once (sendThroughPipe here, receiveFromPipe there, with
+   * what sendThroughPipe returned): one copy per producer per node, never per receiver. A received
+   * producer is consumed by this node's peers like a local one.
+   */
+  openPipe(roomId: string): Promise<PipeEndpoint>;
+  connectPipe(roomId: string, pipeId: string, remote: { ip: string; port: number }): Promise<void>;
+  /** CONFLICT if the producer goes through this pipe already. */
+  sendThroughPipe(roomId: string, pipeId: string, producerId: string): Promise<PipedProducer>;
+  /** CONFLICT if it came through this pipe already. */
+  receiveFromPipe(roomId: string, pipeId: string, producer: PipedProducer): Promise<ProducerSummary>;
+  closePipe(roomId: string, pipeId: string): Promise<void>;
   /** Close everything a peer has in a room (leave, disconnect, removal). */
   closePeer(roomId: string, peerId: string): Promise<void>;
   closeRoom(roomId: string): Promise<void>;

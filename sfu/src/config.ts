@@ -19,6 +19,10 @@ export interface SfuConfig {
   logLevel: types.WorkerLogLevel;
   /** Local IP media taps send plain RTP from (the recorder's side of the link); loopback in one process. */
   tapListenIp: string;
+  /** Local IP of node-to-node pipes (a lesson spanning SFU nodes): the nodes' private network. */
+  pipeListenIp: string;
+  /** Address other nodes reach this one's pipes at, if not the listen IP (NAT between nodes). */
+  pipeAnnouncedAddress?: string;
 }
 
 export function defaultSfuConfig(overrides: Partial<SfuConfig> = {}): SfuConfig {
@@ -29,6 +33,7 @@ export function defaultSfuConfig(overrides: Partial<SfuConfig> = {}): SfuConfig 
     initialAvailableOutgoingBitrate: 600_000,
     logLevel: 'warn',
     tapListenIp: '127.0.0.1',
+    pipeListenIp: '127.0.0.1',
     ...overrides,
   };
 }

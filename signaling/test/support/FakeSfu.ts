@@ -22,6 +22,21 @@ export class FakeSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     return { usernameFragment: 'u2', password: 'p2' };
   }
   async requestKeyFrames() {}
+  async openPipe(): Promise<never> {
+    throw new Error('FakeSfu has no pipes');
+  }
+  async connectPipe(): Promise<never> {
+    throw new Error('FakeSfu has no pipes');
+  }
+  async sendThroughPipe(): Promise<never> {
+    throw new Error('FakeSfu has no pipes');
+  }
+  async receiveFromPipe(): Promise<never> {
+    throw new Error('FakeSfu has no pipes');
+  }
+  async closePipe(): Promise<never> {
+    throw new Error('FakeSfu has no pipes');
+  }
   async produce(_roomId: string, peerId: string, request: ProduceRequest): Promise<ProducerSummary> {
     const summary = { producerId: `p${++this.#next}`, peerId, kind: request.kind, source: request.source, paused: request.paused };
     this.producers.set(summary.producerId, summary);
