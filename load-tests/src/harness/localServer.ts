@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { demoDistrict } from '@classbridge/seeds';
 import { createLogger, loadConfig, startServer } from '@classbridge/signaling';
 import type { RunningServer, ServerConfig } from '@classbridge/signaling';
+import type { SfuControl } from '@classbridge/sfu';
 import { restClient } from './restClient.js';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
@@ -35,6 +36,8 @@ export interface LocalServerOptions {
   dataDir?: string;
   /** Where logs go (default: stdout at LOG_LEVEL, silent unless CLASSBRIDGE_TEST_LOG_LEVEL is set). */
   logStream?: DestinationStream;
+  /** Media on this SFU instead of one started in this process (an SFU node of a cluster). */
+  sfu?: SfuControl;
 }
 
 export async function startLocalServer(env: Record<string, string> = {}, options: LocalServerOptions = {}): Promise<LocalServer> {
@@ -59,7 +62,7 @@ export async function startLocalServer(env: Record<string, string> = {}, options
     os.availableParallelism(),
   );
   const logger = createLogger(config.logLevel, options.logStream);
-  const server = await startServer(config, { logger, seed: demoDistrict(new Date()) });
+  const server = await startServer(config, { logger, seed: demoDistrict(new Date()), ...(options.sfu ? { sfu: options.sfu } : {}) });
   const { api, mintToken } = restClient(server.url, TEST_ADMIN_KEY);
   return {
     ...server,

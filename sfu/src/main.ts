@@ -1,0 +1,72 @@
+/**
+ * An SFU node of a cluster: mediasoup workers (LocalSfu) controlled by signaling nodes over Redis
+ * (SfuNodeServer). Configuration from the environment:
+ *   REDIS_URL (required), SFU_NODE_ID (required: unique in the cluster),
+ *   RTC_LISTEN_IP (0.0.0.0), RTC_PORT (40000), RTC_ANNOUNCED_IP, NUM_WORKERS (cores),
+ *   PIPE_LISTEN_IP (127.0.0.1), PIPE_ANNOUNCED_IP, HEALTH_PORT (0: none), LOG_LEVEL (info).
+ */
+import http from 'node:http';
+import os from 'node:os';
+import { pino } from 'pino';
+import { createClient, type RedisClientType } from 'redis';
+import { LocalSfu } from './LocalSfu.js';
+import { defaultSfuConfig } from './config.js';
+import { SfuNodeServer } from './remote/SfuNodeServer.js';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function port(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) fail(`${name} must be a port number (0–65535), not ${JSON.stringify(text)}`);
+  return value;
+}
+
+const redisUrl = process.env['REDIS_URL'] ?? fail('REDIS_URL is required: the SFU node takes its orders over Redis');
+const nodeId = process.env['SFU_NODE_ID'] ?? fail('SFU_NODE_ID is required (unique in the cluster, e.g. county-qinghe-1)');
+if (!/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) fail('SFU_NODE_ID: 1–64 letters, digits, dots, dashes or underscores');
+const numWorkers = port('NUM_WORKERS', os.availableParallelism()) || 1;
+const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { service: 'classbridge-sfu', nodeId } });
+
+const sfu = await LocalSfu.start(
+  defaultSfuConfig({
+    numWorkers,
+    listenIp: process.env['RTC_LISTEN_IP'] ?? '0.0.0.0',
+    rtcPort: port('RTC_PORT', 40_000),
+    ...(process.env['RTC_ANNOUNCED_IP'] ? { announcedAddress: process.env['RTC_ANNOUNCED_IP'] } : {}),
+    pipeListenIp: process.env['PIPE_LISTEN_IP'] ?? '127.0.0.1',
+    ...(process.env['PIPE_ANNOUNCED_IP'] ? { pipeAnnouncedAddress: process.env['PIPE_ANNOUNCED_IP'] } : {}),
+  }),
+  logger,
+);
+const publisher = createClient({ url: redisUrl }) as RedisClientType;
+const subscriber = publisher.duplicate() as RedisClientType;
+for (const client of [publisher, subscriber]) client.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis connection trouble'));
+await publisher.connect();
+await subscriber.connect();
+const node = await SfuNodeServer.start({ nodeId, sfu, publisher, subscriber, logger });
+
+// GET /healthz: 200 while the workers and Redis are there.
+const health = http.createServer((request, response) => {
+  const ok = !sfu.closed && publisher.isReady && subscriber.isReady;
+  response.writeHead(request.url === '/healthz' ? (ok ? 200 : 503) : 404, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ ok, nodeId }));
+});
+const healthPort = port('HEALTH_PORT', 0);
+if (healthPort) health.listen(healthPort, '0.0.0.0');
+logger.info({ numWorkers, healthPort }, 'SFU node ready');
+
+const shutdown = async (signal: string) => {
+  logger.info({ signal }, 'SFU node shutting down');
+  health.close();
+  await node.close();
+  await sfu.close();
+  await Promise.all([publisher.quit(), subscriber.quit()].map((quit) => quit.catch(() => undefined)));
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,111 @@
+import { jest } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createClient, type RedisClientType } from 'redis';
+import { ErrorCode } from '@classbridge/protocol';
+import { RemoteSfu } from '@classbridge/sfu';
+import type { SfuControl } from '@classbridge/sfu';
+import { freeRtcPort, launchBrowser, openSdkPage, playRemoteMedia, startLocalServer, startRedisServer } from '@classbridge/load-tests';
+import type { LocalServer, RedisServer, SdkPage } from '@classbridge/load-tests';
+import type { Browser } from 'playwright-core';
+
+jest.setTimeout(120_000);
+
+const LESSON = 'demo-music-g4';
+const ROOM = 'qh-shangling-g4';
+const SFU_MAIN = fileURLToPath(new URL('../../sfu/dist/main.js', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The SFU as its own process, controlled over a real Redis: the signaling server (in this
+ * process) drives a separate SFU node through RemoteSfu, and a teacher and a classroom in
+ * Chromium have their lesson through it.
+ */
+describe('an SFU node process controlled over Redis (real Redis, real mediasoup, real Chromium)', () => {
+  let redis: RedisServer;
+  let node: ChildProcess;
+  let remote: RemoteSfu & SfuControl;
+  let server: LocalServer;
+  let browser: Browser;
+  const pages: SdkPage[] = [];
+  const clients: RedisClientType[] = [];
+  const client = async () => {
+    const connection = createClient({ url: redis.url }) as RedisClientType;
+    connection.on('error', () => undefined);
+    await connection.connect();
+    clients.push(connection);
+    return connection;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const rtcPort = await freeRtcPort('127.0.0.1');
+    node = spawn(process.execPath, [SFU_MAIN], {
+      env: { PATH: process.env['PATH'] ?? '', REDIS_URL: redis.url, SFU_NODE_ID: 'node-b', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: String(rtcPort), NUM_WORKERS: '1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    remote = await RemoteSfu.connect({ nodeId: 'node-b', publisher: await client(), subscriber: await client() });
+    // Ready once it answers.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        await remote.stats();
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(200);
+      }
+    }
+    server = await startLocalServer({ ECHO_GUARD: 'off' }, { sfu: remote });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const page of pages) await page.page.context().close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+    await remote?.close();
+    node?.kill('SIGKILL');
+    for (const connection of clients) await connection.quit().catch(() => undefined);
+    await redis?.stop();
+  });
+
+  it('runs a lesson: the classroom sees and hears the teacher through the SFU node', async () => {
+    const teacher = await openSdkPage(browser, server.url, { token: await server.mintToken(LESSON, { role: 'teacher' }) });
+    pages.push(teacher);
+    await teacher.run('await client.publishCamera({ width: 640, height: 360 }); await client.publishMicrophone();');
+    const room = await openSdkPage(browser, server.url, { token: await server.mintToken(LESSON, { role: 'classroom', classroomId: ROOM }) });
+    pages.push(room);
+    await playRemoteMedia(room);
+    const received = await room.waitFor<{ video: number; audio: number }>(
+      'const s = await client.getReceiveStats(); const v = s.find((x) => x.kind === "video"); const a = s.find((x) => x.kind === "audio"); return v && a && v.framesDecoded > 30 && a.packetsReceived > 50 ? { video: v.framesDecoded, audio: a.packetsReceived } : null;',
+      undefined,
+      30_000,
+    );
+    expect(received.video).toBeGreaterThan(30);
+    // The node's own counters: the media is there, not in this process.
+    expect(await remote.stats()).toMatchObject({ rooms: 1, producers: 2 });
+    // The node's events come across: the teacher's camera closed on the node closes the classroom's consumer of it there.
+    const camera = (await remote.listProducers(LESSON)).find((p) => p.kind === 'video')!;
+    const consumerClosed = new Promise<{ roomId: string }>((resolve) => remote.once('consumerClosed', resolve));
+    await remote.closeProducer(LESSON, camera.peerId, camera.producerId);
+    await expect(Promise.race([consumerClosed, sleep(5_000).then(() => null)])).resolves.toMatchObject({ roomId: LESSON });
+    await room.waitFor('return !client.remoteTracks().some((t) => t.kind === "video");', undefined, 10_000);
+  });
+
+  it('keeps serving after malformed requests, and answers errors with their codes', async () => {
+    const publisher = clients[0]!;
+    for (const garbage of ['not json', '{}', JSON.stringify({ id: 'x', method: 'close', args: [], replyTo: 'r' }), JSON.stringify({ id: 'y', method: 'stats', args: 'no', replyTo: 'r' })]) {
+      await publisher.publish('classbridge:sfu:node-b:requests', garbage);
+    }
+    await expect(remote.closeProducer(LESSON, 'nobody', 'no-such-producer')).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    expect((await remote.stats()).rooms).toBe(1);
+  });
+
+  it('fails calls at once with MEDIA_UNAVAILABLE when the node is gone', async () => {
+    node.kill('SIGKILL');
+    await new Promise((resolve) => node.once('exit', resolve));
+    const started = Date.now();
+    await expect(remote.stats()).rejects.toMatchObject({ code: ErrorCode.MediaUnavailable });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
