@@ -71,9 +71,13 @@ export interface SfuStats {
   workers: number;
   workerRestarts: number;
   rooms: number;
+  /** Participants with transports here. */
+  peers: number;
   transports: number;
   producers: number;
   consumers: number;
+  /** Node-to-node pipes (a lesson spanning SFU nodes). */
+  pipes: number;
 }
 
 /** Per-consumer traffic, for tests and diagnostics. */

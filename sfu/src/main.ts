@@ -3,7 +3,8 @@
  * (SfuNodeServer). Configuration from the environment:
  *   REDIS_URL (required), SFU_NODE_ID (required: unique in the cluster),
  *   RTC_LISTEN_IP (0.0.0.0), RTC_PORT (40000), RTC_ANNOUNCED_IP, NUM_WORKERS (cores),
- *   PIPE_LISTEN_IP (127.0.0.1), PIPE_ANNOUNCED_IP, HEALTH_PORT (0: none), LOG_LEVEL (info).
+ *   PIPE_LISTEN_IP (127.0.0.1), PIPE_ANNOUNCED_IP, SFU_REGION (default), SFU_MAX_PARTICIPANTS (500),
+ *   HEALTH_PORT (0: none), LOG_LEVEL (info).
  */
 import http from 'node:http';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { LocalSfu } from './LocalSfu.js';
 import { defaultSfuConfig } from './config.js';
 import { SfuNodeServer } from './remote/SfuNodeServer.js';
+import { NodeHeartbeat } from './remote/NodeHeartbeat.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -49,6 +51,16 @@ for (const client of [publisher, subscriber]) client.on('error', (error: Error) 
 await publisher.connect();
 await subscriber.connect();
 const node = await SfuNodeServer.start({ nodeId, sfu, publisher, subscriber, logger });
+const region = process.env['SFU_REGION'] ?? 'default';
+const maxParticipants = port('SFU_MAX_PARTICIPANTS', 500) || 500;
+// Listed in the cluster's node registry while it beats; placement reads region and load from it.
+const heartbeat = new NodeHeartbeat(publisher, async () => {
+  const stats = await sfu.stats();
+  // The machine's 1-minute load per core: the media workers are most of it on an SFU node.
+  const cpu = Math.min(1, os.loadavg()[0]! / os.availableParallelism());
+  return { nodeId, region, draining: false, maxParticipants, load: { rooms: stats.rooms, participants: stats.peers, cpu } };
+});
+await heartbeat.beat();
 
 // GET /healthz: 200 while the workers and Redis are there.
 const health = http.createServer((request, response) => {
@@ -63,6 +75,7 @@ logger.info({ numWorkers, healthPort }, 'SFU node ready');
 const shutdown = async (signal: string) => {
   logger.info({ signal }, 'SFU node shutting down');
   health.close();
+  await heartbeat.close();
   await node.close();
   await sfu.close();
   await Promise.all([publisher.quit(), subscriber.quit()].map((quit) => quit.catch(() => undefined)));

@@ -84,7 +84,7 @@ export class Metrics {
     });
     const sfuGauge = new Gauge({
       name: 'classbridge_sfu_objects',
-      help: 'mediasoup objects by type (workers, rooms, transports, producers, consumers) and worker restarts.',
+      help: 'mediasoup objects by type (workers, rooms, peers, transports, producers, consumers, node-to-node pipes) and worker restarts.',
       labelNames: ['type'],
       registers: [this.registry],
       async collect() {

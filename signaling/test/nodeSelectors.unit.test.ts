@@ -1,8 +1,11 @@
-import { availableNodes, HEARTBEAT_STALE_MS, type NodeInfo } from '../src/routing/NodeInfo.js';
+import { availableNodes, HEARTBEAT_STALE_MS, type NodeInfo } from '@classbridge/sfu';
 import { LeastLoadedSelector } from '../src/routing/selectors/LeastLoadedSelector.js';
 import { RandomSelector } from '../src/routing/selectors/RandomSelector.js';
 import { RegionAffinitySelector } from '../src/routing/selectors/RegionAffinitySelector.js';
 import { createSelector } from '../src/routing/selectors/createSelector.js';
+import { LocalNodeRegistry } from '../src/routing/LocalNodeRegistry.js';
+import type { SfuControl } from '@classbridge/sfu';
+import { FakeSfu } from './support/FakeSfu.js';
 
 const NOW = 1_800_000_000_000;
 const node = (nodeId: string, region: string, participants: number, extra: Partial<NodeInfo> = {}): NodeInfo => ({
@@ -60,5 +63,15 @@ describe('node selectors', () => {
     expect(createSelector('region-least-loaded').select(nodes, { region: 'qinghe' })?.nodeId).toBe('county-1');
     expect(createSelector('least-loaded').select(nodes, { region: 'qinghe' })?.nodeId).toBe('city-1');
     expect(nodes.map((n) => n.nodeId)).toContain(createSelector('random').select(nodes, {})?.nodeId);
+  });
+});
+
+describe('LocalNodeRegistry', () => {
+  it('lists the embedded server as its only node, with the SFU\'s load', async () => {
+    const sfu = new FakeSfu();
+    const [only, ...rest] = await new LocalNodeRegistry(sfu as unknown as SfuControl, { region: 'city' }).list();
+    expect(rest).toEqual([]);
+    expect(only).toMatchObject({ nodeId: 'local', region: 'city', draining: false, load: { rooms: 1, participants: 0 } });
+    expect(availableNodes([only!], Date.now())).toHaveLength(1);
   });
 });

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient, type RedisClientType } from 'redis';
 import { ErrorCode } from '@classbridge/protocol';
-import { RemoteSfu } from '@classbridge/sfu';
+import { HEARTBEAT_STALE_MS, RemoteSfu } from '@classbridge/sfu';
+import { RedisNodeRegistry } from '../src/cluster/RedisNodeRegistry.js';
 import type { SfuControl } from '@classbridge/sfu';
 import { freeRtcPort, launchBrowser, openSdkPage, playRemoteMedia, startLocalServer, startRedisServer } from '@classbridge/load-tests';
 import type { LocalServer, RedisServer, SdkPage } from '@classbridge/load-tests';
@@ -41,7 +42,7 @@ describe('an SFU node process controlled over Redis (real Redis, real mediasoup,
     redis = await startRedisServer();
     const rtcPort = await freeRtcPort('127.0.0.1');
     node = spawn(process.execPath, [SFU_MAIN], {
-      env: { PATH: process.env['PATH'] ?? '', REDIS_URL: redis.url, SFU_NODE_ID: 'node-b', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: String(rtcPort), NUM_WORKERS: '1', LOG_LEVEL: 'warn' },
+      env: { PATH: process.env['PATH'] ?? '', REDIS_URL: redis.url, SFU_NODE_ID: 'node-b', SFU_REGION: 'qinghe', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: String(rtcPort), NUM_WORKERS: '1', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     remote = await RemoteSfu.connect({ nodeId: 'node-b', publisher: await client(), subscriber: await client() });
@@ -83,7 +84,16 @@ describe('an SFU node process controlled over Redis (real Redis, real mediasoup,
     );
     expect(received.video).toBeGreaterThan(30);
     // The node's own counters: the media is there, not in this process.
-    expect(await remote.stats()).toMatchObject({ rooms: 1, producers: 2 });
+    expect(await remote.stats()).toMatchObject({ rooms: 1, peers: 2, producers: 2 });
+    // And its heartbeat lists it in the registry with its region and load.
+    const registry = new RedisNodeRegistry(clients[0]!);
+    const deadline = Date.now() + 5_000;
+    let listed = await registry.list();
+    while (listed[0]?.load.participants !== 2 && Date.now() < deadline) {
+      await sleep(200);
+      listed = await registry.list();
+    }
+    expect(listed).toEqual([expect.objectContaining({ nodeId: 'node-b', region: 'qinghe', draining: false, load: expect.objectContaining({ rooms: 1, participants: 2 }) })]);
     // The node's events come across: the teacher's camera closed on the node closes the classroom's consumer of it there.
     const camera = (await remote.listProducers(LESSON)).find((p) => p.kind === 'video')!;
     const consumerClosed = new Promise<{ roomId: string }>((resolve) => remote.once('consumerClosed', resolve));
@@ -101,11 +111,17 @@ describe('an SFU node process controlled over Redis (real Redis, real mediasoup,
     expect((await remote.stats()).rooms).toBe(1);
   });
 
-  it('fails calls at once with MEDIA_UNAVAILABLE when the node is gone', async () => {
+  it('fails calls at once with MEDIA_UNAVAILABLE when the node is gone, and the node drops out of the registry', async () => {
     node.kill('SIGKILL');
     await new Promise((resolve) => node.once('exit', resolve));
-    const started = Date.now();
+    const killedAt = Date.now();
     await expect(remote.stats()).rejects.toMatchObject({ code: ErrorCode.MediaUnavailable });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - killedAt).toBeLessThan(2_000);
+    const registry = new RedisNodeRegistry(clients[0]!);
+    while ((await registry.list()).length > 0 && Date.now() - killedAt < 10_000) await sleep(100);
+    const goneAfterMs = Date.now() - killedAt;
+    process.stdout.write(`[cluster] a killed SFU node left the registry after ${goneAfterMs} ms\n`);
+    expect(await registry.list()).toEqual([]);
+    expect(goneAfterMs).toBeLessThanOrEqual(HEARTBEAT_STALE_MS + 500);
   });
 });

@@ -1,4 +1,4 @@
-import type { NodeInfo, PlacementRequest } from '../NodeInfo.js';
+import type { NodeInfo, PlacementRequest } from '@classbridge/sfu';
 
 /**
  * Picks the SFU node for a lesson's room or a participant among those that may take it

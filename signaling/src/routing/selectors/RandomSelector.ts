@@ -1,4 +1,4 @@
-import type { NodeInfo, PlacementRequest } from '../NodeInfo.js';
+import type { NodeInfo, PlacementRequest } from '@classbridge/sfu';
 import type { NodeSelector } from './NodeSelector.js';
 
 /** Any candidate, uniformly (spreads load without load reports; tests and small clusters). */

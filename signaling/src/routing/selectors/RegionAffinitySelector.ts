@@ -1,4 +1,4 @@
-import type { NodeInfo, PlacementRequest } from '../NodeInfo.js';
+import type { NodeInfo, PlacementRequest } from '@classbridge/sfu';
 import type { NodeSelector } from './NodeSelector.js';
 
 /**
