@@ -9,3 +9,4 @@ export * from './impairment/index.js';
 export * from './harness/roomMicrophone.js';
 export * from './harness/beeps.js';
 export * from './harness/redisServer.js';
+export * from './harness/sfuNode.js';

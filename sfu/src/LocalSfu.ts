@@ -420,6 +420,19 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     return summarize(producer);
   }
 
+  async setPipedProducerPaused(roomId: string, pipeId: string, producerId: string, paused: boolean): Promise<void> {
+    const producer = (await this.#pipe(roomId, pipeId)).incoming.get(producerId);
+    if (!producer) throw new ClassBridgeError(ErrorCode.NotFound, `no producer ${producerId} came through pipe ${pipeId}`);
+    await this.#whileOpen(producer, 'producer', () => (paused ? producer.pause() : producer.resume()));
+  }
+
+  async closePipedProducer(roomId: string, pipeId: string, producerId: string): Promise<void> {
+    const producer = (await this.#pipe(roomId, pipeId)).incoming.get(producerId);
+    if (!producer) return; // gone already: closing is idempotent
+    // Consumers of it here close with it; signaling hears of each (consumerClosed).
+    producer.close();
+  }
+
   async closePipe(roomId: string, pipeId: string): Promise<void> {
     (await this.#pipe(roomId, pipeId)).close();
   }

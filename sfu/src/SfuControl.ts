@@ -195,6 +195,10 @@ export interface SfuControl extends TypedEmitter<SfuEvents> {
   sendThroughPipe(roomId: string, pipeId: string, producerId: string): Promise<PipedProducer>;
   /** CONFLICT if it came through this pipe already. */
   receiveFromPipe(roomId: string, pipeId: string, producer: PipedProducer): Promise<ProducerSummary>;
+  /** The sending node paused or resumed a producer this node received through a pipe. */
+  setPipedProducerPaused(roomId: string, pipeId: string, producerId: string, paused: boolean): Promise<void>;
+  /** The sending node's producer closed: its copy here closes (and this node's consumers of it). */
+  closePipedProducer(roomId: string, pipeId: string, producerId: string): Promise<void>;
   closePipe(roomId: string, pipeId: string): Promise<void>;
   /** Close everything a peer has in a room (leave, disconnect, removal). */
   closePeer(roomId: string, peerId: string): Promise<void>;

@@ -1,20 +1,17 @@
 import { jest } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createClient, type RedisClientType } from 'redis';
 import { ErrorCode } from '@classbridge/protocol';
 import { HEARTBEAT_STALE_MS, RemoteSfu } from '@classbridge/sfu';
 import { RedisNodeRegistry } from '../src/cluster/RedisNodeRegistry.js';
 import type { SfuControl } from '@classbridge/sfu';
-import { freeRtcPort, launchBrowser, openSdkPage, playRemoteMedia, startLocalServer, startRedisServer } from '@classbridge/load-tests';
-import type { LocalServer, RedisServer, SdkPage } from '@classbridge/load-tests';
+import { launchBrowser, openSdkPage, playRemoteMedia, startLocalServer, startRedisServer, startSfuNode } from '@classbridge/load-tests';
+import type { LocalServer, RedisServer, SdkPage, SfuNodeProcess } from '@classbridge/load-tests';
 import type { Browser } from 'playwright-core';
 
 jest.setTimeout(120_000);
 
 const LESSON = 'demo-music-g4';
 const ROOM = 'qh-shangling-g4';
-const SFU_MAIN = fileURLToPath(new URL('../../sfu/dist/main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -24,7 +21,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 describe('an SFU node process controlled over Redis (real Redis, real mediasoup, real Chromium)', () => {
   let redis: RedisServer;
-  let node: ChildProcess;
+  let node: SfuNodeProcess;
   let remote: RemoteSfu & SfuControl;
   let server: LocalServer;
   let browser: Browser;
@@ -40,11 +37,7 @@ describe('an SFU node process controlled over Redis (real Redis, real mediasoup,
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    const rtcPort = await freeRtcPort('127.0.0.1');
-    node = spawn(process.execPath, [SFU_MAIN], {
-      env: { PATH: process.env['PATH'] ?? '', REDIS_URL: redis.url, SFU_NODE_ID: 'node-b', SFU_REGION: 'qinghe', RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: String(rtcPort), NUM_WORKERS: '1', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    node = await startSfuNode({ redisUrl: redis.url, nodeId: 'node-b', region: 'qinghe' });
     remote = await RemoteSfu.connect({ nodeId: 'node-b', publisher: await client(), subscriber: await client() });
     // Ready once it answers.
     const deadline = Date.now() + 20_000;
@@ -65,7 +58,7 @@ describe('an SFU node process controlled over Redis (real Redis, real mediasoup,
     await browser?.close();
     await server?.stop();
     await remote?.close();
-    node?.kill('SIGKILL');
+    await node?.kill();
     for (const connection of clients) await connection.quit().catch(() => undefined);
     await redis?.stop();
   });
@@ -112,8 +105,7 @@ describe('an SFU node process controlled over Redis (real Redis, real mediasoup,
   });
 
   it('fails calls at once with MEDIA_UNAVAILABLE when the node is gone, and the node drops out of the registry', async () => {
-    node.kill('SIGKILL');
-    await new Promise((resolve) => node.once('exit', resolve));
+    await node.kill();
     const killedAt = Date.now();
     await expect(remote.stats()).rejects.toMatchObject({ code: ErrorCode.MediaUnavailable });
     expect(Date.now() - killedAt).toBeLessThan(2_000);

@@ -23,6 +23,8 @@ export const SFU_RPC_METHODS = [
   'connectPipe',
   'sendThroughPipe',
   'receiveFromPipe',
+  'setPipedProducerPaused',
+  'closePipedProducer',
   'closePipe',
   'closePeer',
   'closeRoom',

@@ -34,6 +34,12 @@ export class FakeSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async receiveFromPipe(): Promise<never> {
     throw new Error('FakeSfu has no pipes');
   }
+  async setPipedProducerPaused(): Promise<never> {
+    throw new Error('FakeSfu has no pipes');
+  }
+  async closePipedProducer(): Promise<never> {
+    throw new Error('FakeSfu has no pipes');
+  }
   async closePipe(): Promise<never> {
     throw new Error('FakeSfu has no pipes');
   }
