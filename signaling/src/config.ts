@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { selectorNames, type SelectorName } from './routing/selectors/createSelector.js';
 import type { RateBudget } from './limits/RateLimiter.js';
 import type { TurnConfig } from './turn/TurnCredentials.js';
 import { webhookEventTypes } from './webhooks/webhookEvents.js';
@@ -36,7 +37,10 @@ export interface ServerConfig {
   corsOrigins: string[];
   /** How many remote participants may hold the floor at once (echo control: 1 by default). */
   maxFloorHolders: number;
+  /** Cluster mode: the directory and the SFU nodes are found through this Redis (REDIS_URL). */
   redisUrl: string | undefined;
+  /** How a cluster places a participant on an SFU node (NODE_SELECTOR). */
+  nodeSelector: SelectorName;
   /** PEM files for HTTPS: browsers capture camera and microphone only on https:// (or localhost). */
   tls: { certFile: string; keyFile: string } | undefined;
   /** Signed lesson events to the platform's endpoints; undefined: webhooks off. */
@@ -176,6 +180,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(30),
   MAX_FLOOR_HOLDERS: z.coerce.number().int().min(1).max(16).default(1),
   REDIS_URL: z.string().url().optional(),
+  NODE_SELECTOR: z.enum(selectorNames).default('region-least-loaded'),
   // Sized for 200 classrooms behind one school NAT address joining at the bell (README: Limits).
   CONNECT_RATE_PER_IP: budget('600/20'),
   AUTH_FAILURE_RATE_PER_IP: budget('100/2'),
@@ -324,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
     corsOrigins: e.CORS_ORIGINS,
     maxFloorHolders: e.MAX_FLOOR_HOLDERS,
     redisUrl: e.REDIS_URL,
+    nodeSelector: e.NODE_SELECTOR,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) } : undefined,
     webhooks:
       e.WEBHOOK_URLS.length > 0 && e.WEBHOOK_SECRET

@@ -19,9 +19,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, { logger, ...(config.demo ? { seed: demoDistrict(new Date()) } : {}) }).catch((error: unknown) => {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
+    // Start-up failures an operator fixes (a bad setting, Redis unreachable): the message, not a stack.
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   });
   // From here on one failing handler must not end every lesson in the district.
   installProcessGuard(logger, (kind) => server.metrics.uncaughtErrors.inc({ kind }));

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { LocalSfu, defaultSfuConfig, resolveAnnouncedAddress } from '@classbridge/sfu';
 import type { SfuControl } from '@classbridge/sfu';
-import { ConfigError, type ServerConfig } from './config.js';
+import type { ServerConfig } from './config.js';
+import { connectCluster } from './cluster/connectCluster.js';
 import { TokenService } from './auth/TokenService.js';
 import { JsonFileDirectoryStore } from './store/JsonFileDirectoryStore.js';
 import type { DirectoryStore } from './store/DirectoryStore.js';
@@ -62,16 +63,16 @@ export interface StartOptions {
  * Everything is wired here and nowhere else.
  */
 export async function startServer(config: ServerConfig, { logger, seed, sfu: givenSfu }: StartOptions): Promise<RunningServer> {
-  // The one place that looks at REDIS_URL. Until the cluster's implementations exist, asking for
-  // them is refused: a district that set REDIS_URL must not believe it runs several nodes.
-  if (config.redisUrl) throw new ConfigError('REDIS_URL asks for cluster mode, which this version cannot run yet: unset it to run the single-process server');
-  const store = await JsonFileDirectoryStore.open(config.dataDir);
+  // The one place that looks at REDIS_URL: a cluster's directory and SFU nodes, or this process's own.
+  const cluster = config.redisUrl ? await connectCluster({ redisUrl: config.redisUrl, selector: config.nodeSelector, logger: logger.child({ component: 'cluster' }) }) : undefined;
+  const store: DirectoryStore = cluster?.store ?? (await JsonFileDirectoryStore.open(config.dataDir));
   if (seed && (await store.isEmpty())) {
     await store.importDirectory(seed);
     logger.info('loaded the demo district into an empty store');
   }
   const sfu =
     givenSfu ??
+    cluster?.sfu ??
     (await LocalSfu.start(
       defaultSfuConfig({
         numWorkers: config.numWorkers,
@@ -206,6 +207,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
         if (!givenSfu) await sfu.close();
         await turn.close();
         await store.close();
+        await cluster?.close();
       })()),
   };
 }

@@ -43,18 +43,29 @@ interface ClusterRoom {
  * from the lesson's first node (every node hears every voice, local or piped).
  */
 export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
-  readonly #nodes: ReadonlyMap<string, SfuControl>;
+  readonly #nodes = new Map<string, SfuControl>();
   readonly #placement: PeerPlacement;
   readonly #rooms = new Map<string, ClusterRoom>();
   readonly #detach: Array<() => void> = [];
   #closed = false;
 
+  /** `nodes`: the SFU nodes known now; more join with addNode (a cluster's nodes come and go). */
   constructor(nodes: ReadonlyMap<string, SfuControl>, placement: PeerPlacement) {
     super();
-    if (nodes.size === 0) throw new Error('ClusterSfu needs at least one node');
-    this.#nodes = nodes;
     this.#placement = placement;
-    for (const [nodeId, node] of nodes) this.#follow(nodeId, node);
+    for (const [nodeId, node] of nodes) this.addNode(nodeId, node);
+  }
+
+  /** A node placement may now choose (its events are followed from here on). */
+  addNode(nodeId: string, node: SfuControl): void {
+    if (this.#nodes.has(nodeId)) return;
+    this.#nodes.set(nodeId, node);
+    this.#follow(nodeId, node);
+  }
+
+  /** The nodes it controls. */
+  get nodeIds(): string[] {
+    return [...this.#nodes.keys()];
   }
 
   get closed(): boolean {
@@ -74,7 +85,9 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
 
   getRouterRtpCapabilities(roomId: string): Promise<WireRtpCapabilities> {
     // Every node offers the same codecs.
-    return [...this.#nodes.values()][0]!.getRouterRtpCapabilities(roomId);
+    const any = this.#nodes.values().next().value;
+    if (!any) return Promise.reject(new ClassBridgeError(ErrorCode.MediaUnavailable, 'no SFU node is running'));
+    return any.getRouterRtpCapabilities(roomId);
   }
 
   async createTransport(roomId: string, peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions> {
