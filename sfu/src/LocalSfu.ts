@@ -6,7 +6,6 @@ import { TypedEmitter } from './TypedEmitter.js';
 import { WorkerPool } from './WorkerPool.js';
 import type { PooledWorker } from './WorkerPool.js';
 import { Room } from './Room.js';
-import { SenderReports } from './SenderReports.js';
 import { RoomPipe } from './RoomPipe.js';
 import { MediaTap } from './MediaTap.js';
 import type { ProducerAppData, SfuPeer } from './SfuPeer.js';
@@ -40,8 +39,6 @@ const KEYFRAME_REQUEST_DELAY_MS = 250;
  * The embedded default uses it directly; an SFU node in cluster mode serves it over Redis.
  */
 export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
-  /** Each producer's latest sender reports, for taps opened after them. */
-  readonly #senderReports = new WeakMap<types.Producer, SenderReports>();
   readonly #config: SfuConfig;
   readonly #logger: Logger;
   readonly #pool: WorkerPool;
@@ -167,7 +164,6 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
       throw new ClassBridgeError(ErrorCode.NotFound, 'the transport closed while publishing (the participant left)');
     }
     peer.producers.set(producer.id, producer);
-    this.#senderReports.set(producer, new SenderReports(producer));
     producer.observer.on('close', () => peer.producers.delete(producer.id));
     // Closed by its transport, not by closeProducer(): signaling must tell the others.
     producer.on('transportclose', () => this.emit('producerClosed', { roomId, peerId, producerId: producer.id }));
@@ -332,7 +328,6 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
       rtpParameters: tap.rtpParameters,
       producerPaused: tap.producerPaused,
       origin: tap.origin ?? null,
-      senderReports: this.#senderReports.get(producer)?.latest() ?? [],
     };
   }
 

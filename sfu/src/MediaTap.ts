@@ -46,7 +46,7 @@ export class MediaTap extends TypedEmitter<MediaTapEvents> {
       if (report) this.emit('senderReport', report);
     };
     producer.on('trace', this.#onTrace);
-    // The producer reports its SRs from its start (SenderReports, enabled by the SFU).
+    void producer.enableTraceEvent(['sr']).catch(() => undefined);
     consumer.on('producerclose', () => this.#close('producer-closed'));
     // The router closed (room closed, or its worker died).
     transport.on('routerclose', () => this.#close('room-closed'));

@@ -19,25 +19,3 @@ export function senderReportOf(trace: types.ProducerTraceEventData): TapSenderRe
   const ntpMs = ((info.ntpSec >>> 0) - NTP_UNIX_OFFSET_S) * 1000 + ((info.ntpFrac >>> 0) * 1000) / 2 ** 32;
   return { ssrc: info.ssrc >>> 0, ntpMs, rtpTimestamp: info.rtpTs >>> 0 };
 }
-
-/**
- * The latest sender report of each stream of a producer, kept from its first one: a tap opened
- * later places its first packets on the sender's clock at once, instead of on their arrival times
- * until the next report (a browser sends one every ~5 s for audio), which would shift them under
- * the receiver when it comes.
- */
-export class SenderReports {
-  readonly #latest = new Map<number, TapSenderReport>();
-
-  constructor(producer: types.Producer) {
-    producer.on('trace', (trace) => {
-      const report = senderReportOf(trace);
-      if (report) this.#latest.set(report.ssrc, report);
-    });
-    void producer.enableTraceEvent(['sr']).catch(() => undefined);
-  }
-
-  latest(): TapSenderReport[] {
-    return [...this.#latest.values()];
-  }
-}

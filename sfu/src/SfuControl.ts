@@ -111,11 +111,6 @@ export interface MediaTapInfo {
   producerPaused: boolean;
   /** The SFU's sending address, so the receiver can ignore strangers' packets. */
   origin: { ip: string; port: number } | null;
-  /**
-   * The producer's latest sender report per stream, from before the tap opened: the receiver can
-   * place the first packets on the sender's clock (later ones come as mediaTapSenderReport).
-   */
-  senderReports: Array<{ ssrc: number; ntpMs: number; rtpTimestamp: number }>;
 }
 
 export interface SfuEvents extends Record<string, unknown> {

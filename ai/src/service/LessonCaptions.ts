@@ -244,8 +244,6 @@ export class LessonCaptions {
       metrics.streams.inc();
       const tap = await sfu.openMediaTap(this.lessonId, { producerId, destination: { ip: this.#deps.listenIp, port }, rtpCapabilities: this.#rtpCapabilities });
       stream.tapId = tap.tapId;
-      // The sender's clock from the first packet on, not from its next report seconds later.
-      for (const report of tap.senderReports ?? []) worker.senderReport(streamId, report);
       logger.info({ lessonId: this.lessonId, producerId, participantId, streamId, ...use }, 'listening to a microphone');
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ERROR';
