@@ -24,6 +24,7 @@ import type { SdkPage } from './harness/sdkPage.js';
 import { startServerProcess } from './harness/serverProcess.js';
 import { CLASSROOM_SENTENCES, TEACHER_SENTENCES, writeSpeechWav } from './media/speech.js';
 import { summarize } from './stats.js';
+import { mulberry32 } from './impairment/random.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,18 +50,8 @@ const ROOMS = ['qh-shangling-g4', 'qh-xiahe-mixed', 'qh-baishi-g4-2'];
 const SETTLE_MS = 6_000;
 const SILENT: LoudspeakerPath = { delayMs: 150, gainDb: -120 };
 
-/** Deterministic trials (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seeded(Number(values.seed));
+/** Deterministic trials. */
+const random = mulberry32(Number(values.seed));
 const between = (low: number, high: number) => Math.round(low + (high - low) * random());
 
 type Trial = { kind: 'leak'; path: LoudspeakerPath } | { kind: 'clean'; talkerDb: number | null };

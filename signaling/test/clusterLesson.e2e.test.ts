@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { createClient, type RedisClientType } from 'redis';
 import { ClusterSfu, RemoteSfu } from '@classbridge/sfu';
 import type { SfuControl } from '@classbridge/sfu';
-import { launchBrowser, openSdkPage, playRemoteMedia, startLocalServer, startRedisServer, startSfuNode } from '@classbridge/load-tests';
+import { launchBrowser, openSdkPage, playRemoteMedia, startLocalServer, startRedisServer, startSfuNode, untilAnswering } from '@classbridge/load-tests';
 import type { LocalServer, RedisServer, SdkPage, SfuNodeProcess } from '@classbridge/load-tests';
 import type { Browser } from 'playwright-core';
 
@@ -40,16 +40,7 @@ describe('a lesson across two SFU node processes (real Redis, real mediasoup, re
     for (const [nodeId, region] of [['city', 'city'], ['county', 'qinghe']] as const) {
       nodes.push(await startSfuNode({ redisUrl: redis.url, nodeId, region }));
       const remote = await RemoteSfu.connect({ nodeId, publisher: await client(), subscriber: await client() });
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        try {
-          await remote.stats();
-          break;
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await sleep(200);
-        }
-      }
+      await untilAnswering(remote);
       remotes.set(nodeId, remote);
     }
     // The teacher's media on the city node, everyone else's on the county node.

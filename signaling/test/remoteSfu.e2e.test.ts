@@ -4,7 +4,7 @@ import { ErrorCode } from '@classbridge/protocol';
 import { HEARTBEAT_STALE_MS, RemoteSfu } from '@classbridge/sfu';
 import { RedisNodeRegistry } from '../src/cluster/RedisNodeRegistry.js';
 import type { SfuControl } from '@classbridge/sfu';
-import { launchBrowser, openSdkPage, playRemoteMedia, startLocalServer, startRedisServer, startSfuNode } from '@classbridge/load-tests';
+import { launchBrowser, openSdkPage, playRemoteMedia, startLocalServer, startRedisServer, startSfuNode, untilAnswering } from '@classbridge/load-tests';
 import type { LocalServer, RedisServer, SdkPage, SfuNodeProcess } from '@classbridge/load-tests';
 import type { Browser } from 'playwright-core';
 
@@ -39,17 +39,7 @@ describe('an SFU node process controlled over Redis (real Redis, real mediasoup,
     redis = await startRedisServer();
     node = await startSfuNode({ redisUrl: redis.url, nodeId: 'node-b', region: 'qinghe' });
     remote = await RemoteSfu.connect({ nodeId: 'node-b', publisher: await client(), subscriber: await client() });
-    // Ready once it answers.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        await remote.stats();
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await sleep(200);
-      }
-    }
+    await untilAnswering(remote);
     server = await startLocalServer({ ECHO_GUARD: 'off' }, { sfu: remote });
     browser = await launchBrowser();
   });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { SfuControl } from '@classbridge/sfu';
 import { freeRtcPort } from './serverProcess.js';
 
 /** The SFU node entry point (sfu/dist/main.js), from this file in load-tests/dist/harness. */
@@ -48,4 +49,18 @@ export async function startSfuNode(options: { redisUrl: string; nodeId: string; 
       await exited();
     },
   };
+}
+
+/** Resolves once the SFU (a node process behind a RemoteSfu) answers a call; throws its last error after `timeoutMs`. */
+export async function untilAnswering(sfu: Pick<SfuControl, 'stats'>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await sfu.stats();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
