@@ -216,6 +216,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   /** Bumped by every setup attempt; a superseded attempt stops at its next step. */
   #attempt = 0;
   #closed = false;
+  /** The server said the lesson moved to another node: reconnect after its close. */
+  #reopenAfterDisconnect = false;
 
   constructor(options: ClientOptions) {
     super();
@@ -229,6 +231,11 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     });
     this.#signaling.on('disconnected', ({ reason }) => {
       this.#sessionJoined = false;
+      // Closed by the server because the lesson moved: socket.io does not reconnect by itself after a server's close.
+      if (this.#reopenAfterDisconnect) {
+        this.#reopenAfterDisconnect = false;
+        if (!this.#closed) setTimeout(() => !this.#closed && this.#signaling.open(), 100);
+      }
       // Before the first join there is nothing to recover: join() reports its own failure.
       if (this.#closed || !this.#joinInfo) return;
       this.#dropMedia();
@@ -1000,6 +1007,10 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         break;
       case 'mediaReset':
         void this.#rejoin('media-reset');
+        break;
+      case 'lessonMoved':
+        // The server closes this connection next; a new one reaches whichever node serves the lesson now.
+        this.#reopenAfterDisconnect = true;
         break;
       case 'recordingChanged':
         this.#recordingNotices++;

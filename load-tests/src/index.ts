@@ -10,3 +10,4 @@ export * from './harness/roomMicrophone.js';
 export * from './harness/beeps.js';
 export * from './harness/redisServer.js';
 export * from './harness/sfuNode.js';
+export * from './harness/tcpBalancer.js';

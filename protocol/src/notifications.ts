@@ -23,6 +23,8 @@ export interface NotificationMap {
   spotlightChanged: { participantId: string | null };
   /** The media worker serving the lesson died; transports are gone and must be recreated. */
   mediaReset: { reason: string };
+  /** The lesson is served by another signaling node now (its node died or let it go): this connection closes next; reconnect and join again. */
+  lessonMoved: { reason: 'owner-gone' | 'lease-lost' };
   /** You were removed by the teacher, replaced by a newer connection of yours, or your token expired. */
   removed: { reason: RemovalReason };
   /** Recording of the lesson started or stopped (disk full, lesson ended); everyone sees an indicator while it records. */

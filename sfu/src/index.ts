@@ -5,7 +5,7 @@ export { TypedEmitter } from './TypedEmitter.js';
 export { MediaTap } from './MediaTap.js';
 export { RemoteSfu } from './remote/RemoteSfu.js';
 export { SfuNodeServer } from './remote/SfuNodeServer.js';
-export { SFU_RPC_METHODS, parseRequest as parseSfuRequest } from './remote/sfuRpc.js';
+export { SFU_RPC_METHODS, parseRequest as parseSfuRequest, sfuChannels } from './remote/sfuRpc.js';
 export { availableNodes, HEARTBEAT_STALE_MS } from './remote/NodeInfo.js';
 export type { NodeInfo, PlacementRequest } from './remote/NodeInfo.js';
 export { NodeHeartbeat, nodeKeys } from './remote/NodeHeartbeat.js';

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
@@ -41,6 +42,10 @@ export interface ServerConfig {
   redisUrl: string | undefined;
   /** How a cluster places a participant on an SFU node (NODE_SELECTOR). */
   nodeSelector: SelectorName;
+  /** This signaling node's id in a cluster (SIGNALING_NODE_ID; default host name and process id). */
+  signalingNodeId: string;
+  /** How long a signaling node's hold on a lesson lasts unless renewed (LESSON_LEASE_MS): the longest a lesson waits for a new owner after its node dies. */
+  lessonLeaseMs: number;
   /** PEM files for HTTPS: browsers capture camera and microphone only on https:// (or localhost). */
   tls: { certFile: string; keyFile: string } | undefined;
   /** Signed lesson events to the platform's endpoints; undefined: webhooks off. */
@@ -181,6 +186,8 @@ const envSchema = z.object({
   MAX_FLOOR_HOLDERS: z.coerce.number().int().min(1).max(16).default(1),
   REDIS_URL: z.string().url().optional(),
   NODE_SELECTOR: z.enum(selectorNames).default('region-least-loaded'),
+  SIGNALING_NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore, at most 64').optional(),
+  LESSON_LEASE_MS: z.coerce.number().int().min(1_000).max(60_000).default(3_000),
   // Sized for 200 classrooms behind one school NAT address joining at the bell (README: Limits).
   CONNECT_RATE_PER_IP: budget('600/20'),
   AUTH_FAILURE_RATE_PER_IP: budget('100/2'),
@@ -330,6 +337,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
     maxFloorHolders: e.MAX_FLOOR_HOLDERS,
     redisUrl: e.REDIS_URL,
     nodeSelector: e.NODE_SELECTOR,
+    signalingNodeId: e.SIGNALING_NODE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`,
+    lessonLeaseMs: e.LESSON_LEASE_MS,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: path.resolve(e.TLS_CERT_FILE), keyFile: path.resolve(e.TLS_KEY_FILE) } : undefined,
     webhooks:
       e.WEBHOOK_URLS.length > 0 && e.WEBHOOK_SECRET

@@ -12,6 +12,8 @@ import { JsonFileDirectoryStore } from './store/JsonFileDirectoryStore.js';
 import type { DirectoryStore } from './store/DirectoryStore.js';
 import type { DirectoryInput } from './domain/schemas.js';
 import { LiveLessonRegistry } from './live/LiveLessonRegistry.js';
+import { LocalLessonSessions } from './routing/LocalLessonSessions.js';
+import type { LessonSessions } from './routing/LessonSessions.js';
 import { SocketGateway } from './socket/SocketGateway.js';
 import { TokenIssuer } from './http/TokenIssuer.js';
 import { createApp } from './http/createApp.js';
@@ -64,7 +66,9 @@ export interface StartOptions {
  */
 export async function startServer(config: ServerConfig, { logger, seed, sfu: givenSfu }: StartOptions): Promise<RunningServer> {
   // The one place that looks at REDIS_URL: a cluster's directory and SFU nodes, or this process's own.
-  const cluster = config.redisUrl ? await connectCluster({ redisUrl: config.redisUrl, selector: config.nodeSelector, logger: logger.child({ component: 'cluster' }) }) : undefined;
+  const cluster = config.redisUrl
+    ? await connectCluster({ redisUrl: config.redisUrl, selector: config.nodeSelector, nodeId: config.signalingNodeId, lessonLeaseMs: config.lessonLeaseMs, logger: logger.child({ component: 'cluster' }) })
+    : undefined;
   const store: DirectoryStore = cluster?.store ?? (await JsonFileDirectoryStore.open(config.dataDir));
   if (seed && (await store.isEmpty())) {
     await store.importDirectory(seed);
@@ -135,6 +139,10 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
   const sfuAddress = resolveAnnouncedAddress({ listenIp: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress }) ?? config.rtcListenIp;
   const turn = await startTurn(config.turn, { sfuAddress, registry: metrics.registry, logger: logger.child({ component: 'turn' }) });
   const issuer = new TokenIssuer(store, tokens, turn.ice);
+  // Each connection is answered by its lesson's owner: this process, or in a cluster the node holding the lesson's lease.
+  const localSessions = new LocalLessonSessions(registry, sfu, turn.ice);
+  const sessions: LessonSessions =
+    (await cluster?.serveLessons({ local: localSessions, lessons: registry, metrics: metrics.registry, connectedSockets: () => gateway?.io.of('/').sockets.size ?? 0 })) ?? localSessions;
   const app = createApp({
     adminApiKey: config.adminApiKey,
     demo: config.demo,
@@ -160,17 +168,17 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
   httpServer.on('request', app);
   gateway = new SocketGateway(httpServer, {
     tokens,
-    sfu,
     registry,
+    sessions,
     metrics,
     budgets,
-    ice: turn.ice,
     logger: logger.child({ component: 'socket' }),
     rateLimit: config.rateLimit,
     trustProxyHops: config.trustProxyHops,
     corsOrigins: config.corsOrigins,
   });
   const io = gateway.io;
+  cluster?.attach(io);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -202,6 +210,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
         webhooks?.close();
         registry.close();
         await gateway?.close();
+        await sessions.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         if (!givenSfu) await sfu.close();

@@ -66,6 +66,8 @@ export interface ServerProcess {
   metric(name: string): Promise<number>;
   /** Runs a full garbage collection in the child (SIGUSR2 twice, see gcOnSignal.mjs). */
   gc(): Promise<void>;
+  /** SIGKILL (a crash) and wait for the exit; stop() still cleans up after. */
+  kill(): Promise<void>;
   /** SIGTERM, SIGKILL after 5 s, then removes the data directory. */
   stop(): Promise<void>;
 }
@@ -231,6 +233,11 @@ export async function startServerProcess(env: Record<string, string> = {}, optio
         child.kill('SIGUSR2');
         await sleep(150);
       }
+    },
+    async kill() {
+      stopping = true;
+      if (!exited) child.kill('SIGKILL');
+      await exitedPromise;
     },
     stop,
   };

@@ -46,7 +46,8 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   readonly #nodes = new Map<string, SfuControl>();
   readonly #placement: PeerPlacement;
   readonly #rooms = new Map<string, ClusterRoom>();
-  readonly #detach: Array<() => void> = [];
+  /** Per node, what stops following its events. */
+  readonly #detach = new Map<string, Array<() => void>>();
   #closed = false;
 
   /** `nodes`: the SFU nodes known now; more join with addNode (a cluster's nodes come and go). */
@@ -61,6 +62,31 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     if (this.#nodes.has(nodeId)) return;
     this.#nodes.set(nodeId, node);
     this.#follow(nodeId, node);
+  }
+
+  /**
+   * A node is gone (its process died, or its heartbeat stopped): placement no longer sees it, and
+   * every lesson that had media on it is reset — closed on the nodes left, then announced as
+   * `roomClosed` with reason 'worker-died' — so its participants set their media up again on the
+   * nodes that remain, as after a worker's death on one machine.
+   */
+  async removeNode(nodeId: string): Promise<void> {
+    if (!this.#nodes.has(nodeId)) return;
+    this.#nodes.delete(nodeId);
+    for (const detach of this.#detach.get(nodeId) ?? []) detach();
+    this.#detach.delete(nodeId);
+    const affected = [...this.#rooms].filter(([, room]) => room.nodes.includes(nodeId));
+    for (const [roomId] of affected) this.#rooms.delete(roomId);
+    // Closed before anyone is told, so a rejoin never meets a room that is about to close.
+    await Promise.all(affected.flatMap(([roomId, room]) => room.nodes.filter((other) => this.#nodes.has(other)).map((other) => this.#node(other).closeRoom(roomId).catch(() => undefined))));
+    for (const [roomId] of affected) {
+      if (this.#closed) return;
+      try {
+        this.emit('roomClosed', { roomId, reason: 'worker-died' });
+      } catch {
+        // A listener's error is its own.
+      }
+    }
   }
 
   /** The nodes it controls. */
@@ -241,10 +267,10 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     for (const producerId of mine) await this.#closeCopies(roomId, producerId);
   }
 
+  /** Closes the lesson on every node, not only those it knows it opened: another signaling node that owned the lesson before may have left media behind. */
   async closeRoom(roomId: string): Promise<void> {
-    const room = this.#rooms.get(roomId);
     this.#rooms.delete(roomId);
-    await Promise.all((room?.nodes ?? []).map((nodeId) => this.#node(nodeId).closeRoom(roomId).catch(() => undefined)));
+    await Promise.all([...this.#nodes.values()].map((node) => node.closeRoom(roomId).catch(() => undefined)));
   }
 
   async stats(): Promise<SfuStats> {
@@ -258,7 +284,8 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const detach of this.#detach) detach();
+    for (const detach of [...this.#detach.values()].flat()) detach();
+    this.#detach.clear();
     this.#rooms.clear();
   }
 
@@ -282,7 +309,9 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
         }
       };
       node.on(event, listener);
-      this.#detach.push(() => node.off(event, listener));
+      const detach = this.#detach.get(nodeId) ?? [];
+      detach.push(() => node.off(event, listener));
+      this.#detach.set(nodeId, detach);
     };
     const fromFirstNode = (payload: { roomId: string }) => this.#rooms.get(payload.roomId)?.nodes[0] === nodeId;
     forward('roomClosed');

@@ -108,7 +108,20 @@ export class LiveLessonRegistry {
     return this.#lessons.size;
   }
 
-  /** Stops the idle timers (server shutdown). */
+  /** Whether the lesson has live state here (loaded, or loading). */
+  isLoaded(lessonId: string): boolean {
+    return this.#lessons.has(lessonId);
+  }
+
+  /**
+   * This node no longer serves the lesson (in a cluster, another node has it now): its live state
+   * is dropped here without touching its media or the store, which belong to the new owner.
+   */
+  evict(lessonId: string): void {
+    this.#live(lessonId)?.retire();
+    this.#forget(lessonId);
+  }
+
   /** Tells a lesson's participants that its recording started or stopped (no-op when nobody is in). */
   announceRecording(lessonId: string, recording: boolean): void {
     this.#live(lessonId)?.announceRecording(recording);
@@ -134,6 +147,7 @@ export class LiveLessonRegistry {
     this.#live(lessonId)?.announceEcho(participantId, echo);
   }
 
+  /** Stops the idle timers (server shutdown). */
   close(): void {
     this.#closed = true;
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);

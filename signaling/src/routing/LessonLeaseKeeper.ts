@@ -47,6 +47,11 @@ export class LessonLeaseKeeper extends TypedEmitter<LessonLeaseKeeperEvents> {
     return lease && Date.now() < lease.expiresAtMs - this.#safetyMs ? lease : null;
   }
 
+  /** Lessons this node holds now. */
+  heldLessonIds(): string[] {
+    return [...this.#held.keys()];
+  }
+
   /** Lets a lesson go (it ended here). */
   async drop(lessonId: string): Promise<void> {
     const lease = this.#held.get(lessonId);

@@ -6,6 +6,7 @@ import type { LiveLesson } from '../live/LiveLesson.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { IceServerProvider } from '../turn/TurnCredentials.js';
 import type { ParsedRequest } from './parseRequest.js';
+import type { LessonSession } from '../routing/LessonSessions.js';
 
 type Handlers = { [M in RequestMethod]: (data: RequestData<M>) => Promise<ResponseData<M>> | ResponseData<M> };
 
@@ -15,7 +16,7 @@ const EMPTY = {} as Record<string, never>;
  * One authenticated socket: the participant its token names, and the requests it may make.
  * Every request is answered from here after parseRequest validated it.
  */
-export class ParticipantSession {
+export class ParticipantSession implements LessonSession {
   readonly connectionId: string;
   readonly claims: AccessClaims;
   readonly #registry: LiveLessonRegistry;

@@ -4,17 +4,15 @@ import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import { ClassBridgeError, ErrorCode, NOTIFICATION_EVENT, REQUEST_EVENT } from '@classbridge/protocol';
 import type { AccessClaims, Ack, ErrorBody } from '@classbridge/protocol';
-import type { SfuControl } from '@classbridge/sfu';
 import type { TokenService, VerifiedToken } from '../auth/TokenService.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { LessonChannel } from '../live/LessonChannel.js';
 import type { Metrics } from '../metrics.js';
-import type { IceServerProvider } from '../turn/TurnCredentials.js';
 import type { ClientBudgets } from '../limits/ClientBudgets.js';
 import { RateLimiter } from '../limits/RateLimiter.js';
 import type { RateBudget } from '../limits/RateLimiter.js';
 import { clientAddress } from '../limits/clientAddress.js';
-import { ParticipantSession } from './ParticipantSession.js';
+import type { LessonSessions } from '../routing/LessonSessions.js';
 import { parseRequest } from './parseRequest.js';
 
 /** Frames larger than this close the connection inside engine.io; requests above MAX_REQUEST_BYTES get an error ack. */
@@ -24,15 +22,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SocketGatewayOptions {
   tokens: TokenService;
-  sfu: SfuControl;
   registry: LiveLessonRegistry;
+  /** Where each connection's requests are answered (this process, or the lesson's owner in a cluster). */
+  sessions: LessonSessions;
   metrics: Metrics;
   logger: Logger;
   /** Per-socket message budget. */
   rateLimit: RateBudget;
   budgets: ClientBudgets;
-  /** ICE servers for clients' transports (TURN credentials minted per participant). */
-  ice: IceServerProvider;
   trustProxyHops: number;
   /** Origins allowed to use the polling transport from a browser (websocket needs no CORS). */
   corsOrigins: string[];
@@ -139,10 +136,19 @@ export class SocketGateway {
   }
 
   #onConnection(socket: Socket): void {
-    const { logger, metrics, rateLimit, sfu, registry, budgets } = this.#options;
+    const { logger, metrics, rateLimit, sessions, registry, budgets } = this.#options;
     const { claims, expiresAtMs, address } = socket.data as SocketData;
     const log = logger.child({ socketId: socket.id, lessonId: claims.lessonId, participantId: claims.sub, role: claims.role });
-    const session = new ParticipantSession(socket.id, claims, expiresAtMs, registry, sfu, this.#options.ice);
+    const session = sessions.open({
+      connectionId: socket.id,
+      claims,
+      expiresAtMs,
+      // Told first, on this socket, so the client knows to reconnect rather than stop.
+      disconnect: (reason) => {
+        socket.emit(NOTIFICATION_EVENT, { method: 'lessonMoved', data: { reason } });
+        socket.disconnect(true);
+      },
+    });
     const limiter = new RateLimiter(rateLimit.burst, rateLimit.perSecond);
     // Every token holder of the lesson, joined or not: ending the lesson drops them all.
     void socket.join(tokenHoldersRoom(claims.lessonId));
