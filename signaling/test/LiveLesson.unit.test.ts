@@ -13,6 +13,7 @@ const lesson: Lesson = {
   id: 'L1', title: 'Music', subject: '', teacherId: null, mainClassroomId: 'main', remoteClassroomIds: ['a', 'b'],
   scheduledStart: '2026-11-23T08:00:00.000Z', durationMinutes: 40, status: 'scheduled', startedAt: null, endedAt: null, createdAt: '2026-11-23T07:00:00.000Z',
   removedParticipantIds: [],
+  floorHolderIds: [],
   recording: true,
   language: 'zh' as const,
   captions: true,
@@ -46,10 +47,10 @@ class RecordingChannel implements LessonChannel {
   }
 }
 
-function setup(maxFloorHolders = 1, { maxParticipants = 100, removed = [] as string[] } = {}) {
+function setup(maxFloorHolders = 1, { maxParticipants = 100, removed = [] as string[], floor = [] as string[] } = {}) {
   const sfu = new FakeSfu();
   const channel = new RecordingChannel();
-  let current: Lesson = { ...lesson, removedParticipantIds: removed };
+  let current: Lesson = { ...lesson, removedParticipantIds: removed, floorHolderIds: floor };
   const store = {
     setLessonStatus: async (_id: string, status: 'live' | 'ended') => {
       const changed = current.status !== status;
@@ -58,6 +59,11 @@ function setup(maxFloorHolders = 1, { maxParticipants = 100, removed = [] as str
     },
     removeParticipant: async (_id: string, participantId: string) =>
       (current = { ...current, removedParticipantIds: [...new Set([...current.removedParticipantIds, participantId])] }),
+    setFloorHolders: async (_id: string, holderIds: readonly string[]) => {
+      // Slow, so writes overlap unless the lesson serialises them.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      current = { ...current, floorHolderIds: [...holderIds] };
+    },
   } as unknown as DirectoryStore;
   const events = new LocalLessonEventBus(pino({ level: 'silent' }));
   const published: LessonEvent[] = [];
@@ -71,7 +77,7 @@ function setup(maxFloorHolders = 1, { maxParticipants = 100, removed = [] as str
     return { connection, response };
   };
   const mic = (sub: string) => live.produce(sub, { transportId: 't', kind: 'audio', source: 'microphone', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000 }] } });
-  return { sfu, channel, live, join, mic, published, status: () => current.status, removedInStore: () => current.removedParticipantIds };
+  return { sfu, channel, live, join, mic, published, status: () => current.status, removedInStore: () => current.removedParticipantIds, floorInStore: () => current.floorHolderIds };
 }
 
 function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
@@ -100,6 +106,23 @@ describe('LiveLesson', () => {
     expect(priority(roomCamera)).toBe(150);
     await t.live.revokeFloor('teacher', 'room-a');
     expect(priority(roomCamera)).toBe(50);
+  });
+
+  it('stores the floor on every change, in order, and a lesson loaded again gives it back (a new owner after failover)', async () => {
+    const t = setup(2);
+    await t.join('teacher', 'teacher');
+    await t.join('room-a', 'classroom');
+    await t.join('room-b', 'classroom');
+    await Promise.all([t.live.grantFloor('teacher', 'room-a'), t.live.grantFloor('teacher', 'room-b')]);
+    await t.live.revokeFloor('teacher', 'room-a');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(t.floorInStore()).toEqual(['room-b']);
+
+    // Loaded elsewhere from what was stored: room-b holds the floor before anyone rejoins, and its microphone is live at once.
+    const next = setup(2, { floor: t.floorInStore() });
+    expect(next.live.floorState().holders).toEqual(['room-b']);
+    await next.join('room-b', 'classroom');
+    expect((await next.mic('room-b')).pausedReason).toBeNull();
   });
 
   it('the teacher joining makes a scheduled lesson live', async () => {

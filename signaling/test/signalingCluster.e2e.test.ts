@@ -116,7 +116,7 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
     expect(recoveredMs).toBeLessThan(5_000);
   });
 
-  it('kill -9 of the signaling node serving the lesson: everyone reconnects to the other and rejoins with their role', async () => {
+  it('kill -9 of the signaling node serving the lesson: everyone reconnects to the other and rejoins with their role and the floor', async () => {
     const [first, second] = signaling as [ServerProcess, ServerProcess];
     const before = await Promise.all([teacher, ...rooms].map(consumerIds));
     const killedAt = Date.now();
@@ -124,6 +124,10 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
     await Promise.all(rooms.map((room, i) => room.waitFor(FRESH_VIDEO_FROM, { from: 'teacher', before: before[i + 1] }, 30_000, 200)));
     const recoveredMs = Date.now() - killedAt;
     process.stderr.write(`[cluster] signaling node killed: classrooms' video back in ${recoveredMs} ms\n`);
+    // The floor holder still holds it on the new owner, and is heard again.
+    const speaker = `classroom-${ROOMS[0]}`;
+    expect(await rooms[0]!.run('return client.self && client.self.hasFloor;')).toBe(true);
+    await teacher.waitFor('const a = (await client.getReceiveStats()).find((x) => x.kind === "audio" && x.participantId === arg.from && !arg.before.includes(x.consumerId)); return a && a.packetsReceived > 50;', { from: speaker, before: before[0] }, 30_000);
     expect(await teacher.run('return client.self && client.self.role;')).toBe('teacher');
     expect(await teacher.run('return client.state;')).toBe('connected');
     expect(await second.metric('classbridge_cluster_lesson_leases')).toBe(1);

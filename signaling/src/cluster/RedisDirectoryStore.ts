@@ -3,7 +3,7 @@ import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import { directorySchema } from '../domain/schemas.js';
 import type { Classroom, CreateLessonInput, Directory, DirectoryInput, Lesson, LessonStatus, School } from '../domain/schemas.js';
 import { directoryProblems, summarizeProblems } from '../domain/directoryIntegrity.js';
-import { createLessonChange, emptyDirectory, importChange, lessonStatusChange, removeParticipantChange, type DirectoryChange } from '../domain/directoryChanges.js';
+import { createLessonChange, emptyDirectory, importChange, floorHoldersChange, lessonStatusChange, removeParticipantChange, type DirectoryChange } from '../domain/directoryChanges.js';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 
 /** Sets the document only if nobody changed it since `version` was read; answers the new version, or 0. */
@@ -77,6 +77,10 @@ export class RedisDirectoryStore implements DirectoryStore {
 
   async removeParticipant(lessonId: string, participantId: string): Promise<Lesson> {
     return this.#update((current) => removeParticipantChange(current, lessonId, participantId));
+  }
+
+  async setFloorHolders(lessonId: string, holderIds: readonly string[]): Promise<void> {
+    await this.#update((current) => floorHoldersChange(current, lessonId, holderIds));
   }
 
   /** The Redis client is the owner's to close. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
-import { directorySchema, MAX_REMOVED_PARTICIPANTS, participantIdSchema } from './schemas.js';
+import { directorySchema, MAX_REMOVED_PARTICIPANTS, MAX_STORED_FLOOR_HOLDERS, participantIdSchema } from './schemas.js';
 import type { CreateLessonInput, Directory, DirectoryInput, Lesson } from './schemas.js';
 import { directoryProblems, summarizeProblems } from './directoryIntegrity.js';
 import { transitionLesson } from './lessonLifecycle.js';
@@ -63,6 +63,18 @@ export function removeParticipantChange(current: Directory, lessonId: string, pa
   return { next: { ...current, lessons: current.lessons.map((entry) => (entry.id === lessonId ? changed : entry)) }, result: changed };
 }
 
+/** Remembers who holds the floor now (the lesson's owner calls this on every change). */
+export function floorHoldersChange(current: Directory, lessonId: string, holderIds: readonly string[]): DirectoryChange<Lesson> {
+  const lesson = current.lessons.find((entry) => entry.id === lessonId);
+  if (!lesson) throw new ClassBridgeError(ErrorCode.NotFound, `no lesson ${lessonId}`);
+  if (holderIds.length > MAX_STORED_FLOOR_HOLDERS || !holderIds.every((id) => participantIdSchema.safeParse(id).success)) {
+    throw new ClassBridgeError(ErrorCode.BadRequest, 'bad floor holders');
+  }
+  if (lesson.floorHolderIds.length === holderIds.length && lesson.floorHolderIds.every((id, i) => id === holderIds[i])) return { next: current, result: lesson };
+  const changed: Lesson = { ...lesson, floorHolderIds: [...holderIds] };
+  return { next: { ...current, lessons: current.lessons.map((entry) => (entry.id === lessonId ? changed : entry)) }, result: changed };
+}
+
 /** Checks a new lesson against the directory: known classrooms and teacher, distinct classrooms, a free id. */
 function validNewLesson(directory: Directory, input: CreateLessonInput): Lesson {
   const lessonId = input.id ?? randomUUID();
@@ -85,5 +97,6 @@ function validNewLesson(directory: Directory, input: CreateLessonInput): Lesson 
     endedAt: null,
     createdAt: new Date().toISOString(),
     removedParticipantIds: [],
+    floorHolderIds: [],
   };
 }

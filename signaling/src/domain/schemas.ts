@@ -27,6 +27,9 @@ export const classroomSchema = z.object({ id, schoolId: id, name, capacity: z.nu
 export const teacherSchema = z.object({ id, schoolId: id, name, subject: z.string().max(100).default('') });
 
 export const lessonStatusSchema = z.enum(['scheduled', 'live', 'ended']);
+/** More than any lesson's floor (MAX_FLOOR_HOLDERS is at most a few): a bound on stored data, not a policy. */
+export const MAX_STORED_FLOOR_HOLDERS = 32;
+
 export const lessonSchema = z.object({
   id,
   title: name,
@@ -48,6 +51,11 @@ export const lessonSchema = z.object({
   createdAt: z.iso.datetime(),
   /** Participants the teacher removed: their tokens no longer get in, even after a restart. Absent in older files. */
   removedParticipantIds: z.array(participantIdSchema).max(MAX_REMOVED_PARTICIPANTS).default([]),
+  /**
+   * Who held the floor at its last change: a node that takes the lesson over (in a cluster, after its
+   * owner died) or a restarted server gives it back to them. Absent in older files.
+   */
+  floorHolderIds: z.array(participantIdSchema).max(MAX_STORED_FLOOR_HOLDERS).default([]),
 });
 
 /** Body of POST /api/lessons (never removedParticipantIds, status or timestamps: the server sets those). */

@@ -79,6 +79,7 @@ export class LiveLesson {
   readonly #producing = new Set<string>();
   /** Floor holders, earliest grant first. */
   #floor: string[] = [];
+  #floorWrites: Promise<void> = Promise.resolve();
   #raisedHands: string[] = [];
   #spotlight: string | null = null;
   #activeSpeaker: string | null = null;
@@ -99,6 +100,8 @@ export class LiveLesson {
     this.#maxFloorHolders = options.maxFloorHolders;
     this.#maxParticipants = options.maxParticipants;
     this.#removed = new Set(options.lesson.removedParticipantIds);
+    // The floor as its last owner left it (another node's, before it died; or this server's before a restart).
+    this.#floor = options.lesson.floorHolderIds.filter((id) => !this.#removed.has(id)).slice(-options.maxFloorHolders);
   }
 
   get ended(): boolean {
@@ -644,6 +647,15 @@ export class LiveLesson {
     this.#channel.broadcast('floorChanged', this.floorState());
     this.#channel.broadcast('participantUpdated', this.#view(record));
     this.#events.publish({ type: 'floor.changed', lessonId: this.lessonId, floor: this.floorState() });
+    this.#persistFloor();
+  }
+
+  /** Writes the floor to the store, one write at a time and always the latest floor, so the last write wins in order. */
+  #persistFloor(): void {
+    const holders = [...this.#floor];
+    this.#floorWrites = this.#floorWrites.then(() =>
+      this.#store.setFloorHolders(this.lessonId, holders).catch((error: unknown) => this.#logger.warn({ err: String(error) }, 'could not store the floor')),
+    );
   }
 
   /** Forgets (and announces the end of) the producers of one connection; the SFU closes them with its peer. */

@@ -30,5 +30,7 @@ export interface DirectoryStore {
    * NOT_FOUND for an unknown lesson.
    */
   removeParticipant(lessonId: string, participantId: string): Promise<Lesson>;
+  /** Remembers who holds the lesson's floor, so whoever serves the lesson next gives it back. Throws NOT_FOUND for an unknown lesson. */
+  setFloorHolders(lessonId: string, holderIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

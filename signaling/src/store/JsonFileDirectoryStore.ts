@@ -3,7 +3,7 @@ import path from 'node:path';
 import { directorySchema } from '../domain/schemas.js';
 import type { Classroom, CreateLessonInput, Directory, DirectoryInput, Lesson, LessonStatus, School } from '../domain/schemas.js';
 import { directoryProblems, summarizeProblems } from '../domain/directoryIntegrity.js';
-import { createLessonChange, emptyDirectory, importChange, lessonStatusChange, removeParticipantChange, type DirectoryChange } from '../domain/directoryChanges.js';
+import { createLessonChange, emptyDirectory, importChange, floorHoldersChange, lessonStatusChange, removeParticipantChange, type DirectoryChange } from '../domain/directoryChanges.js';
 import type { DirectoryStore } from './DirectoryStore.js';
 
 const FILE_NAME = 'directory.json';
@@ -82,6 +82,10 @@ export class JsonFileDirectoryStore implements DirectoryStore {
 
   async removeParticipant(lessonId: string, participantId: string): Promise<Lesson> {
     return this.#update((current) => removeParticipantChange(current, lessonId, participantId));
+  }
+
+  async setFloorHolders(lessonId: string, holderIds: readonly string[]): Promise<void> {
+    await this.#update((current) => floorHoldersChange(current, lessonId, holderIds));
   }
 
   async close(): Promise<void> {
