@@ -39,6 +39,8 @@ export const ErrorCode = {
   MediaUnavailable: 'MEDIA_UNAVAILABLE',
   /** No answer in time (client side: the server is unreachable, or a request was not acknowledged). */
   Timeout: 'TIMEOUT',
+  /** The service cannot answer now (a cluster's shared state is unreachable, or the lesson is moving to another node); try again shortly. */
+  Unavailable: 'UNAVAILABLE',
   /** Anything else; details are in the server log, never in the reply. */
   Internal: 'INTERNAL',
 } as const;

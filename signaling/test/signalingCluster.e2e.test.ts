@@ -5,6 +5,7 @@ import type { SfuControl } from '@classbridge/sfu';
 import { launchBrowser, openSdkPage, playRemoteMedia, startRedisServer, startServerProcess, startSfuNode, startTcpBalancer } from '@classbridge/load-tests';
 import type { RedisServer, SdkPage, ServerProcess, SfuNodeProcess, TcpBalancer } from '@classbridge/load-tests';
 import type { Browser } from 'playwright-core';
+import { connect } from './support/socketClient.js';
 
 jest.setTimeout(300_000);
 
@@ -36,10 +37,13 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
   const remotes = new Map<string, SfuControl>();
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    // Persistent, as a cluster's Redis must be: the directory is in it.
+    redis = await startRedisServer({ persist: true });
     for (const nodeId of SFU_NODES) nodes.set(nodeId, await startSfuNode({ redisUrl: redis.url, nodeId }));
     const publisher = createClient({ url: redis.url }) as RedisClientType;
     const subscriber = publisher.duplicate() as RedisClientType;
+    // The Redis restart test takes Redis away: these reconnect, and say so without failing the suite.
+    for (const client of [publisher, subscriber]) client.on('error', () => undefined);
     await publisher.connect();
     await subscriber.connect();
     clients.push(publisher, subscriber);
@@ -133,5 +137,45 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
     expect(await second.metric('classbridge_cluster_lesson_leases')).toBe(1);
     expect(await clients[0]!.hGet(`classbridge:lease:${LESSON}`, 'node')).toBe('signal-2');
     expect(balancer.handed.get(second.port)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('Redis restarted: running lessons keep their media, joins meanwhile get UNAVAILABLE at once, the lease is taken back', async () => {
+    const [, second] = signaling as [ServerProcess, ServerProcess];
+    const observerToken = await second.mintToken(LESSON, { role: 'observer' });
+    const before = await Promise.all([teacher, ...rooms].map(consumerIds));
+    const framesOf = (page: SdkPage) => page.run<number>('const v = (async () => (await client.getReceiveStats()).find((x) => x.kind === "video" && x.participantId === "teacher"))(); return v.then((x) => (x ? x.framesDecoded : 0));');
+    const framesBefore = await framesOf(rooms[1]!);
+
+    await redis.kill();
+    const attemptStarted = Date.now();
+    const refusal = await connect(second.url, { token: observerToken }).then(
+      (socket) => (socket.close(), { code: 'ACCEPTED' }),
+      (error: { code: string }) => error,
+    );
+    const refusedInMs = Date.now() - attemptStarted;
+    expect(refusal.code).toBe('UNAVAILABLE');
+    expect(refusedInMs).toBeLessThan(3_000);
+    // Down longer than a lease: the lesson is suspended on its node, not handed over.
+    await sleep(4_000);
+    const framesDuring = await framesOf(rooms[1]!);
+    await redis.start();
+    const restartedAt = Date.now();
+    await rooms[1]!.waitFor('return true;');
+    const deadline = Date.now() + 15_000;
+    while ((await clients[0]!.hGet(`classbridge:lease:${LESSON}`, 'node').catch(() => null)) !== 'signal-2') {
+      if (Date.now() > deadline) throw new Error('the lease was not taken back after Redis came back');
+      await sleep(200);
+    }
+    process.stderr.write(`[cluster] Redis restarted: join refused in ${refusedInMs} ms during the outage; lease back ${Date.now() - restartedAt} ms after the restart\n`);
+    // Media went on throughout, on the same consumers: nothing was reset.
+    expect(framesDuring).toBeGreaterThan(framesBefore);
+    await sleep(1_000);
+    expect(await framesOf(rooms[1]!)).toBeGreaterThan(framesDuring);
+    expect(await Promise.all([teacher, ...rooms].map(consumerIds))).toEqual(before);
+    // And the lesson serves again: a new participant joins.
+    const observer = await connect(second.url, { token: observerToken });
+    const caps = (await observer.request('getRouterRtpCapabilities', {})) as { ok: boolean; data: { rtpCapabilities: unknown } };
+    expect(await observer.request('join', { rtpCapabilities: caps.data.rtpCapabilities })).toMatchObject({ ok: true });
+    observer.close();
   });
 });

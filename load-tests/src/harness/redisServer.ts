@@ -17,15 +17,15 @@ export interface RedisServer {
 }
 
 /**
- * A real redis-server (Debian's) on loopback and a free port, with no persistence, for cluster
- * tests and benchmarks. Ready when it answers PING.
+ * A real redis-server (Debian's) on loopback and a free port, without persistence unless asked,
+ * for cluster tests and benchmarks. Ready when it answers PING.
  */
-export async function startRedisServer({ bin = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server' } = {}): Promise<RedisServer> {
+export async function startRedisServer({ bin = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server', persist = false }: { bin?: string; /** Append-only file, fsync on every write, as a cluster's Redis runs: a restart keeps the data. */ persist?: boolean } = {}): Promise<RedisServer> {
   const port = await freeTcpPort('127.0.0.1');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-redis-'));
   let child: ChildProcess | null = null;
   const start = async () => {
-    child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'], { stdio: 'ignore' });
+    child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...(persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']), '--dir', dir, '--protected-mode', 'no'], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while (!(await ping(port))) {
       if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}); is it installed (${bin})?`);

@@ -3,6 +3,7 @@ import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { AdmittedConnection, LessonSession, LessonSessions } from '../routing/LessonSessions.js';
 import type { ParsedRequest } from '../socket/parseRequest.js';
 import { ForwardedSession } from './ForwardedSession.js';
+import { orUnavailable } from './orUnavailable.js';
 import type { LessonOwnership } from './LessonOwnership.js';
 import type { OwnerLink } from './OwnerLink.js';
 
@@ -31,7 +32,12 @@ export class ClusterLessonSessions implements LessonSessions {
   }
 
   open(connection: AdmittedConnection): LessonSession {
-    const session = new ClusterSession(connection, (chosen) => this.#choose(connection, chosen), () => this.#sessions.delete(session));
+    const session = new ClusterSession(
+      connection,
+      (chosen) => orUnavailable(this.#choose(connection, chosen)),
+      () => this.#sessions.delete(session),
+      () => this.#ownership.assertServing(connection.claims.lessonId),
+    );
     this.#sessions.add(session);
     return session;
   }
@@ -80,7 +86,7 @@ export class ClusterLessonSessions implements LessonSessions {
         chosen(location.nodeId);
         return new ForwardedSession(location.nodeId, connection, this.#link);
       }
-      if (Date.now() > deadline) throw new ClassBridgeError(ErrorCode.MediaUnavailable, 'the server holding this lesson is gone and no other has taken it yet; try again');
+      if (Date.now() > deadline) throw new ClassBridgeError(ErrorCode.Unavailable, 'the server holding this lesson is gone and no other has taken it yet; try again');
       await sleep(200);
     }
   }
@@ -91,13 +97,15 @@ class ClusterSession implements LessonSession {
   readonly connection: AdmittedConnection;
   readonly #choose: (chosen: (where: string) => void) => Promise<LessonSession>;
   readonly #onClose: () => void;
+  readonly #assertServedHere: () => void;
   #target: Promise<LessonSession> | null = null;
   #where: string | null = null;
   #current: LessonSession | null = null;
   #closed = false;
 
-  constructor(connection: AdmittedConnection, choose: (chosen: (where: string) => void) => Promise<LessonSession>, onClose: () => void) {
+  constructor(connection: AdmittedConnection, choose: (chosen: (where: string) => void) => Promise<LessonSession>, onClose: () => void, assertServedHere: () => void) {
     this.connection = connection;
+    this.#assertServedHere = assertServedHere;
     this.#choose = choose;
     this.#onClose = onClose;
   }
@@ -132,6 +140,8 @@ class ClusterSession implements LessonSession {
     const target = await this.#target;
     this.#current = target;
     if (this.#closed) await target.close();
+    // Served here: only while this node holds the lesson (not while suspended, nor after losing it).
+    if (this.#where === 'here') this.#assertServedHere();
     return target.handle(request);
   }
 

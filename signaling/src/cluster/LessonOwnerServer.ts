@@ -108,10 +108,8 @@ export class LessonOwnerServer {
     const lessonId = connection.claims.lessonId;
     let hosted = this.#hosted.get(connection.connectionId);
     try {
-      if (!this.#ownership.holds(lessonId)) {
-        this.#hosted.delete(connection.connectionId);
-        throw new ClassBridgeError(ErrorCode.InvalidState, 'this lesson moved to another server; reconnect');
-      }
+      if (!this.#ownership.holds(lessonId) && !this.#ownership.isSuspended(lessonId)) this.#hosted.delete(connection.connectionId);
+      this.#ownership.assertServing(lessonId);
       if (!hosted) {
         hosted = { session: this.#local.open({ ...connection, disconnect: () => undefined /* the gateway closes its own socket */ }), gatewayId, lessonId };
         this.#hosted.set(connection.connectionId, hosted);

@@ -45,7 +45,7 @@ export class OwnerLink {
     });
     const receivers = await this.#publisher.publish(signalingChannels(ownerId).requests, JSON.stringify({ ...message, id, gatewayId: this.#nodeId } satisfies Request)).catch(() => 0);
     if (receivers === 0) {
-      this.#settle(id)?.reject(new ClassBridgeError(ErrorCode.MediaUnavailable, 'the server holding this lesson is gone; reconnect'));
+      this.#settle(id)?.reject(new ClassBridgeError(ErrorCode.Unavailable, 'the server holding this lesson is gone; reconnect'));
     }
     return answer;
   }

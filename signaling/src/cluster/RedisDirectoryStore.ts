@@ -1,5 +1,6 @@
 import type { RedisClientType } from 'redis';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
+import { orUnavailable } from './orUnavailable.js';
 import { directorySchema } from '../domain/schemas.js';
 import type { Classroom, CreateLessonInput, Directory, DirectoryInput, Lesson, LessonStatus, School } from '../domain/schemas.js';
 import { directoryProblems, summarizeProblems } from '../domain/directoryIntegrity.js';
@@ -94,7 +95,7 @@ export class RedisDirectoryStore implements DirectoryStore {
       const current = await this.#read();
       const { next, result } = change(current.data);
       if (next === current.data) return result;
-      const version = Number(await this.#redis.eval(COMPARE_AND_SET, { keys: [this.#documentKey, this.#versionKey], arguments: [String(current.version), JSON.stringify(next)] }));
+      const version = Number(await orUnavailable(this.#redis.eval(COMPARE_AND_SET, { keys: [this.#documentKey, this.#versionKey], arguments: [String(current.version), JSON.stringify(next)] })));
       if (version > 0) {
         this.#cached = { version, data: next };
         return result;
@@ -107,9 +108,9 @@ export class RedisDirectoryStore implements DirectoryStore {
 
   async #read(): Promise<{ version: number; data: Directory }> {
     if (this.#closed) throw new Error('directory store is closed');
-    const version = Number((await this.#redis.get(this.#versionKey)) ?? '0');
+    const version = Number((await orUnavailable(this.#redis.get(this.#versionKey))) ?? '0');
     if (this.#cached?.version === version) return this.#cached;
-    const [versionNow, text] = await this.#redis.mGet([this.#versionKey, this.#documentKey]);
+    const [versionNow, text] = await orUnavailable(this.#redis.mGet([this.#versionKey, this.#documentKey]));
     const data = text == null ? emptyDirectory() : parseDirectory(text, this.#documentKey);
     this.#cached = { version: Number(versionNow ?? '0'), data };
     return this.#cached;

@@ -18,11 +18,14 @@ export class SfuNodeFollower {
   readonly #subscriber: RedisClientType;
   readonly #logger: Logger;
   readonly #remotes = new Map<string, RemoteSfu>();
+  readonly #settled: () => boolean;
   readonly #timer: NodeJS.Timeout;
   #running: Promise<void> | null = null;
+  #failing = false;
   #closed = false;
 
-  constructor(options: { sfu: ClusterSfu; registry: NodeRegistry; publisher: RedisClientType; subscriber: RedisClientType; logger: Logger; checkEveryMs?: number }) {
+  constructor(options: { sfu: ClusterSfu; registry: NodeRegistry; publisher: RedisClientType; subscriber: RedisClientType; logger: Logger; checkEveryMs?: number; /** False just after Redis came back: removals wait (nodes are still beating and resubscribing). */ settled?: () => boolean }) {
+    this.#settled = options.settled ?? (() => true);
     this.#sfu = options.sfu;
     this.#registry = options.registry;
     this.#publisher = options.publisher;
@@ -35,7 +38,17 @@ export class SfuNodeFollower {
   /** One check now (also the first, so nodes that already run are known before the server listens). */
   refresh(): Promise<void> {
     this.#running ??= this.#check()
-      .catch((error: Error) => this.#logger.warn({ err: error.message }, 'could not read the SFU node registry'))
+      .then(
+        () => {
+          if (this.#failing) this.#logger.info('SFU node registry readable again');
+          this.#failing = false;
+        },
+        (error: Error) => {
+          // Once per outage, not every half second.
+          if (!this.#failing) this.#logger.warn({ err: error.message }, 'could not read the SFU node registry');
+          this.#failing = true;
+        },
+      )
       .finally(() => (this.#running = null));
     return this.#running;
   }
@@ -56,7 +69,7 @@ export class SfuNodeFollower {
     const listening = channels.length === 0 ? {} : ((await this.#publisher.pubSubNumSub(channels)) as Record<string, number>);
     const alive = new Set(ids.filter((nodeId, i) => listed.some((node) => node.nodeId === nodeId) && (listening[channels[i]!] ?? 0) > 0));
     for (const nodeId of this.#sfu.nodeIds) {
-      if (alive.has(nodeId) || this.#closed) continue;
+      if (alive.has(nodeId) || this.#closed || !this.#settled()) continue;
       this.#logger.warn({ nodeId }, 'SFU node lost; its lessons are reset onto the nodes left');
       await this.#sfu.removeNode(nodeId);
       await this.#remotes.get(nodeId)?.close().catch(() => undefined);

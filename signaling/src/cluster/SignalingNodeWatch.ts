@@ -17,12 +17,14 @@ export class SignalingNodeWatch extends TypedEmitter<SignalingNodeWatchEvents> {
   readonly #registry: NodeRegistry;
   readonly #publisher: RedisClientType;
   readonly #selfId: string;
+  readonly #settled: () => boolean;
   readonly #timer: NodeJS.Timeout;
   #alive = new Set<string>();
   #running: Promise<void> | null = null;
 
-  constructor(options: { registry: NodeRegistry; publisher: RedisClientType; selfId: string; checkEveryMs?: number }) {
+  constructor(options: { registry: NodeRegistry; publisher: RedisClientType; selfId: string; checkEveryMs?: number; /** False just after Redis came back: nobody is declared gone yet. */ settled?: () => boolean }) {
     super();
+    this.#settled = options.settled ?? (() => true);
     this.#registry = options.registry;
     this.#publisher = options.publisher;
     this.#selfId = options.selfId;
@@ -55,6 +57,11 @@ export class SignalingNodeWatch extends TypedEmitter<SignalingNodeWatchEvents> {
     const channels = listed.map((id) => signalingChannels(id).requests);
     const listening = channels.length === 0 ? {} : ((await this.#publisher.pubSubNumSub(channels)) as Record<string, number>);
     const alive = new Set(listed.filter((id, i) => (listening[channels[i]!] ?? 0) > 0));
+    if (!this.#settled()) {
+      // Only additions count until the cluster settled after Redis came back.
+      for (const id of alive) this.#alive.add(id);
+      return;
+    }
     const gone = [...this.#alive].filter((id) => !alive.has(id));
     this.#alive = alive;
     for (const nodeId of gone) {

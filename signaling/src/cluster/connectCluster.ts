@@ -21,6 +21,9 @@ import { ClusterLessonSessions } from './ClusterLessonSessions.js';
 import { SignalingNodeWatch } from './SignalingNodeWatch.js';
 import { SIGNALING_REGISTRY_PREFIX } from './signalingRpc.js';
 
+/** How long after (re)connecting to Redis before a node missing from it counts as dead: longer than a heartbeat period and a resubscription. */
+const LIVENESS_GRACE_MS = 3_000;
+
 export interface ClusterOptions {
   redisUrl: string;
   selector: SelectorName;
@@ -55,10 +58,22 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
   let connected = false;
   // Once connected, a lost connection is retried for ever; a first connection that fails is an error.
   const reconnectStrategy = (retries: number) => (connected ? Math.min(2_000, 100 * 2 ** retries) : false);
-  const publisher = createClient({ url: options.redisUrl, socket: { reconnectStrategy } }) as RedisClientType;
+  // No offline queue: while Redis is away a command fails at once (UNAVAILABLE to the client) instead of hanging.
+  const publisher = createClient({ url: options.redisUrl, disableOfflineQueue: true, socket: { reconnectStrategy } }) as RedisClientType;
   const clients = [publisher, publisher.duplicate(), publisher.duplicate(), publisher.duplicate()] as RedisClientType[];
   const [, subscriber, adapterPublisher, adapterSubscriber] = clients as [RedisClientType, RedisClientType, RedisClientType, RedisClientType];
-  for (const client of clients) client.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis connection trouble'));
+  // Said once per outage (the first client to notice), and once when it is over: not on every retry of every client.
+  let troubled = false;
+  for (const client of clients) {
+    client.on('error', (error: Error) => {
+      if (!troubled) logger.warn({ err: error.message }, 'Redis connection trouble; retrying');
+      troubled = true;
+    });
+    client.on('ready', () => {
+      if (troubled) logger.info('Redis connection back');
+      troubled = false;
+    });
+  }
   try {
     await Promise.race([
       Promise.all(clients.map((client) => client.connect())).then(() => (connected = true)),
@@ -68,6 +83,10 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
     await Promise.all(clients.map((client) => client.disconnect().catch(() => undefined)));
     throw new Error(`cannot reach Redis at REDIS_URL (${redactedUrl(options.redisUrl)}): ${(error as Error).message}`);
   }
+  // Right after Redis comes back, heartbeats and subscriptions are still being renewed: nobody is judged dead until they had time to.
+  let readyAtMs = Date.now();
+  publisher.on('ready', () => (readyAtMs = Date.now()));
+  const settled = () => Date.now() - readyAtMs > LIVENESS_GRACE_MS;
   const registry = new RedisNodeRegistry(publisher);
   const selector = createSelector(options.selector);
   const sfu: ClusterSfu = new ClusterSfu(new Map(), async () => {
@@ -76,7 +95,7 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
     if (!chosen) throw new ClassBridgeError(ErrorCode.MediaUnavailable, 'no SFU node can take this participant now');
     return chosen.nodeId;
   });
-  const follower = new SfuNodeFollower({ sfu, registry, publisher, subscriber, logger });
+  const follower = new SfuNodeFollower({ sfu, registry, publisher, subscriber, logger, settled });
   await follower.refresh();
   const closers: Array<() => Promise<void>> = [];
 
@@ -100,7 +119,7 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
       });
       const link = await OwnerLink.open(nodeId, publisher, subscriber);
       owner = await LessonOwnerServer.start({ nodeId, publisher, subscriber, local, ownership, logger });
-      const watch = new SignalingNodeWatch({ registry: new RedisNodeRegistry(publisher, { prefix: SIGNALING_REGISTRY_PREFIX }), publisher, selfId: nodeId });
+      const watch = new SignalingNodeWatch({ registry: new RedisNodeRegistry(publisher, { prefix: SIGNALING_REGISTRY_PREFIX }), publisher, selfId: nodeId, settled });
       sessions = new ClusterLessonSessions({ local, ownership, link, isAlive: (id) => watch.isAlive(id), logger });
       watch.on('gone', ({ nodeId: gone }) => {
         sessions?.ownerGone(gone);

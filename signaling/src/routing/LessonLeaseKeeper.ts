@@ -3,7 +3,7 @@ import type { LessonLease, LessonLeases } from './LessonLeases.js';
 
 interface LessonLeaseKeeperEvents extends Record<string, unknown> {
   /** This node no longer owns the lesson (a renewal was refused, or its lease ran out unrenewed): stop serving it now. */
-  lost: { lessonId: string; reason: 'refused' | 'expired' };
+  lost: { lessonId: string; reason: 'refused' | 'expired'; /** The lost lease's fencing token. */ token: number };
 }
 
 /**
@@ -74,7 +74,7 @@ export class LessonLeaseKeeper extends TypedEmitter<LessonLeaseKeeperEvents> {
     const now = Date.now();
     for (const lease of [...this.#held.values()]) {
       if (now >= lease.expiresAtMs - this.#safetyMs) {
-        this.#lose(lease.lessonId, 'expired');
+        this.#lose(lease, 'expired');
         continue;
       }
       const renewAt = lease.expiresAtMs - (2 * this.#leases.ttlMs) / 3;
@@ -88,7 +88,7 @@ export class LessonLeaseKeeper extends TypedEmitter<LessonLeaseKeeperEvents> {
       const renewed = await this.#leases.renew(lease);
       if (this.#held.get(lease.lessonId) !== lease) return; // dropped or lost meanwhile
       if (renewed) this.#held.set(lease.lessonId, renewed);
-      else this.#lose(lease.lessonId, 'refused');
+      else this.#lose(lease, 'refused');
     } catch {
       // Redis unreachable: try again on the next tick; the lease runs out if this goes on.
     } finally {
@@ -96,10 +96,10 @@ export class LessonLeaseKeeper extends TypedEmitter<LessonLeaseKeeperEvents> {
     }
   }
 
-  #lose(lessonId: string, reason: 'refused' | 'expired'): void {
-    if (!this.#held.delete(lessonId)) return;
+  #lose(lease: LessonLease, reason: 'refused' | 'expired'): void {
+    if (!this.#held.delete(lease.lessonId)) return;
     try {
-      this.emit('lost', { lessonId, reason });
+      this.emit('lost', { lessonId: lease.lessonId, reason, token: lease.token });
     } catch {
       // A listener's error is its own; the other leases are kept.
     }
