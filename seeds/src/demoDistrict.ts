@@ -5,7 +5,7 @@
  */
 export interface SeedDirectory {
   districts: Array<{ id: string; name: string; region: string }>;
-  schools: Array<{ id: string; districtId: string; name: string; kind: 'urban' | 'rural'; distanceKm: number }>;
+  schools: Array<{ id: string; districtId: string; name: string; kind: 'urban' | 'rural'; distanceKm: number; /** SFU region nearest the school (cluster placement). */ region: string }>;
   classrooms: Array<{ id: string; schoolId: string; name: string; capacity: number }>;
   teachers: Array<{ id: string; schoolId: string; name: string; subject: string }>;
   lessons: Array<{
@@ -48,10 +48,10 @@ export function demoDistrict(now: Date): SeedDirectory {
   return {
     districts: [{ id: DISTRICT, name: '清河县教育体育局 (Qinghe County Education Bureau)', region: 'Qinghe County' }],
     schools: [
-      { id: 'qh-exp', districtId: DISTRICT, name: '清河县实验小学 (Qinghe Experimental Primary School)', kind: 'urban', distanceKm: 0 },
-      { id: 'qh-shangling', districtId: DISTRICT, name: '上岭村小学 (Shangling Village Primary)', kind: 'rural', distanceKm: 12 },
-      { id: 'qh-xiahe', districtId: DISTRICT, name: '下河教学点 (Xiahe Teaching Point)', kind: 'rural', distanceKm: 19 },
-      { id: 'qh-baishi', districtId: DISTRICT, name: '白石镇中心小学 (Baishi Town Central Primary)', kind: 'rural', distanceKm: 26 },
+      { id: 'qh-exp', districtId: DISTRICT, name: '清河县实验小学 (Qinghe Experimental Primary School)', kind: 'urban', distanceKm: 0, region: 'city' },
+      { id: 'qh-shangling', districtId: DISTRICT, name: '上岭村小学 (Shangling Village Primary)', kind: 'rural', distanceKm: 12, region: 'county' },
+      { id: 'qh-xiahe', districtId: DISTRICT, name: '下河教学点 (Xiahe Teaching Point)', kind: 'rural', distanceKm: 19, region: 'county' },
+      { id: 'qh-baishi', districtId: DISTRICT, name: '白石镇中心小学 (Baishi Town Central Primary)', kind: 'rural', distanceKm: 26, region: 'county' },
     ],
     classrooms: [
       { id: 'qh-exp-g4-1', schoolId: 'qh-exp', name: '实验小学 四年级(1)班 · 专递课堂主讲教室', capacity: 45 },

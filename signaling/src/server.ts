@@ -142,7 +142,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
   // Each connection is answered by its lesson's owner: this process, or in a cluster the node holding the lesson's lease.
   const localSessions = new LocalLessonSessions(registry, sfu, turn.ice);
   const sessions: LessonSessions =
-    (await cluster?.serveLessons({ local: localSessions, lessons: registry, metrics: metrics.registry, connectedSockets: () => gateway?.io.of('/').sockets.size ?? 0 })) ?? localSessions;
+    (await cluster?.serveLessons({ local: localSessions, lessons: registry, store, metrics: metrics.registry, connectedSockets: () => gateway?.io.of('/').sockets.size ?? 0 })) ?? localSessions;
   const app = createApp({
     adminApiKey: config.adminApiKey,
     demo: config.demo,

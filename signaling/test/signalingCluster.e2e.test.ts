@@ -12,6 +12,7 @@ jest.setTimeout(300_000);
 const LESSON = 'demo-music-g4';
 const ROOMS = ['qh-shangling-g4', 'qh-xiahe-mixed'];
 const SFU_NODES = ['node-a', 'node-b', 'node-c'];
+const REGIONS: Record<string, string> = { 'node-a': 'city', 'node-b': 'county', 'node-c': 'county' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The page receives video from `arg` whose consumer it did not have before (media set up again), with frames decoded. */
@@ -39,7 +40,8 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
   beforeAll(async () => {
     // Persistent, as a cluster's Redis must be: the directory is in it.
     redis = await startRedisServer({ persist: true });
-    for (const nodeId of SFU_NODES) nodes.set(nodeId, await startSfuNode({ redisUrl: redis.url, nodeId }));
+    // The teacher's school is in the city, the classrooms' schools in the county (the demo district's regions).
+    for (const nodeId of SFU_NODES) nodes.set(nodeId, await startSfuNode({ redisUrl: redis.url, nodeId, region: REGIONS[nodeId] }));
     const publisher = createClient({ url: redis.url }) as RedisClientType;
     const subscriber = publisher.duplicate() as RedisClientType;
     // The Redis restart test takes Redis away: these reconnect, and say so without failing the suite.
@@ -53,7 +55,7 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
       if (Date.now() > deadline) throw new Error('the SFU nodes did not register');
       await sleep(200);
     }
-    const shared = { REDIS_URL: redis.url, NODE_SELECTOR: 'least-loaded', ECHO_GUARD: 'off', ADMIN_API_KEY: 'cluster-admin-key', TOKEN_SECRET: 'cluster-token-secret-0123456789abcdef' };
+    const shared = { REDIS_URL: redis.url, NODE_SELECTOR: 'region-least-loaded', ECHO_GUARD: 'off', ADMIN_API_KEY: 'cluster-admin-key', TOKEN_SECRET: 'cluster-token-secret-0123456789abcdef' };
     // The first imports the demo district into Redis; the second finds it there.
     signaling.push(await startServerProcess({ ...shared, DEMO: '1', SIGNALING_NODE_ID: 'signal-1' }));
     signaling.push(await startServerProcess({ ...shared, DEMO: '1', SIGNALING_NODE_ID: 'signal-2' }));
@@ -73,7 +75,7 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
 
   const peersPerNode = async () => Object.fromEntries(await Promise.all([...remotes].filter(([id]) => nodes.get(id)!.process.exitCode === null && nodes.get(id)!.process.signalCode === null).map(async ([id, remote]) => [id, (await remote.stats()).peers] as const)));
 
-  it('classrooms on the second signaling node see and hear the teacher on the first; the floor crosses nodes; one owner', async () => {
+  it('teacher (city node, first signaling node) and classrooms (county nodes, second signaling node) see and hear each other; the floor crosses nodes; one owner', async () => {
     const [first, second] = signaling as [ServerProcess, ServerProcess];
     teacher = await openSdkPage(browser, first.url, { url: balancer.url, token: await first.mintToken(LESSON, { role: 'teacher' }) });
     pages.push(teacher);
@@ -85,13 +87,16 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
       const room = await openSdkPage(browser, second.url, { token: await second.mintToken(LESSON, { role: 'classroom', classroomId }) });
       pages.push(room);
       rooms.push(room);
+      await room.run('await client.publishCamera({ width: 320, height: 180 });');
       await playRemoteMedia(room);
     }
+    // …and the teacher sees both classrooms.
+    for (const classroomId of ROOMS) await teacher.waitFor('const v = (await client.getReceiveStats()).find((x) => x.kind === "video" && x.participantId === arg); return v && v.framesDecoded > 10;', `classroom-${classroomId}`, 30_000);
     for (const room of rooms) {
       await room.waitFor('const s = await client.getReceiveStats(); const v = s.find((x) => x.kind === "video" && x.participantId === "teacher"); const a = s.find((x) => x.kind === "audio" && x.participantId === "teacher"); return v && a && v.framesDecoded > 30 && a.packetsReceived > 50;', undefined, 30_000);
     }
-    // One participant per SFU node: the lesson spans all three.
-    expect(Object.values(await peersPerNode()).sort()).toEqual([1, 1, 1]);
+    // The teacher on the city node, one classroom on each county node: the lesson spans all three.
+    expect(await peersPerNode()).toEqual({ 'node-a': 1, 'node-b': 1, 'node-c': 1 });
     // The first node serves the lesson; the second only forwards.
     expect(await first.metric('classbridge_cluster_lesson_leases')).toBe(1);
     expect(await second.metric('classbridge_cluster_lesson_leases')).toBe(0);
@@ -108,9 +113,8 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
   });
 
   it('kill -9 of an SFU node: its classroom has media again within 5 s', async () => {
-    const peers = await peersPerNode();
-    // The node of the first classroom: not the teacher's (the teacher came first, so its node is the one placement chose first…) — any node with a participant will do, and every page must recover.
-    const victim = Object.keys(peers).find((id) => peers[id] === 1 && id !== SFU_NODES[0]) ?? Object.keys(peers)[1]!;
+    // A county node with a classroom on it; that classroom moves to the other county node.
+    const victim = 'node-b';
     const before = await Promise.all([teacher, ...rooms].map(consumerIds));
     const killedAt = Date.now();
     await nodes.get(victim)!.kill();
@@ -118,6 +122,9 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
     const recoveredMs = Date.now() - killedAt;
     process.stderr.write(`[cluster] SFU node ${victim} killed: classrooms' video back in ${recoveredMs} ms\n`);
     expect(recoveredMs).toBeLessThan(5_000);
+    // Everyone set up media again on the nodes left, in their own regions: the teacher in the city, both classrooms in the county.
+    await teacher.waitFor(FRESH_VIDEO_FROM, { from: `classroom-${ROOMS[0]}`, before: before[0] }, 15_000);
+    expect(await peersPerNode()).toEqual({ 'node-a': 1, 'node-c': 2 });
   });
 
   it('kill -9 of the signaling node serving the lesson: everyone reconnects to the other and rejoins with their role and the floor', async () => {

@@ -10,6 +10,7 @@ import type { NodeInfo } from '@classbridge/sfu';
 import { createSelector, type SelectorName } from '../routing/selectors/createSelector.js';
 import type { LessonSessions } from '../routing/LessonSessions.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
+import type { DirectoryStore } from '../store/DirectoryStore.js';
 import { RedisDirectoryStore } from './RedisDirectoryStore.js';
 import { RedisNodeRegistry } from './RedisNodeRegistry.js';
 import { RedisLessonLeases } from './RedisLessonLeases.js';
@@ -41,7 +42,7 @@ export interface RunningCluster {
    * Serves lessons across the signaling nodes: each lesson is answered by the node holding its lease,
    * other nodes forward to it; `local` answers the lessons this node holds.
    */
-  serveLessons(deps: { local: LessonSessions; lessons: LiveLessonRegistry; metrics: Registry; connectedSockets: () => number }): Promise<LessonSessions>;
+  serveLessons(deps: { local: LessonSessions; lessons: LiveLessonRegistry; store: DirectoryStore; metrics: Registry; connectedSockets: () => number }): Promise<LessonSessions>;
   /** Lets socket.io reach sockets on every signaling node (its Redis adapter). */
   attach(io: SocketServer): void;
   close(): Promise<void>;
@@ -89,9 +90,11 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
   const settled = () => Date.now() - readyAtMs > LIVENESS_GRACE_MS;
   const registry = new RedisNodeRegistry(publisher);
   const selector = createSelector(options.selector);
-  const sfu: ClusterSfu = new ClusterSfu(new Map(), async () => {
+  // Set once lessons are served: the region of the school a peer's media should stay near.
+  let regionOf: (roomId: string, peerId: string) => Promise<string | null> = async () => null;
+  const sfu: ClusterSfu = new ClusterSfu(new Map(), async (roomId, peerId) => {
     const candidates = availableNodes(await registry.list(), Date.now()).filter((node) => sfu.nodeIds.includes(node.nodeId));
-    const chosen = selector.select(candidates, {});
+    const chosen = selector.select(candidates, { region: await regionOf(roomId, peerId).catch(() => null) });
     if (!chosen) throw new ClassBridgeError(ErrorCode.MediaUnavailable, 'no SFU node can take this participant now');
     return chosen.nodeId;
   });
@@ -103,7 +106,12 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
     store: new RedisDirectoryStore(publisher),
     sfu,
     registry,
-    serveLessons: async ({ local, lessons, metrics, connectedSockets }) => {
+    serveLessons: async ({ local, lessons, store, metrics, connectedSockets }) => {
+      regionOf = async (roomId, peerId) => {
+        const classroomId = lessons.classroomOfPeer(roomId, peerId);
+        const classroom = classroomId ? await store.getClassroom(classroomId) : undefined;
+        return (classroom && (await store.getSchool(classroom.schoolId))?.region) ?? null;
+      };
       let sessions: ClusterLessonSessions | undefined;
       let owner: LessonOwnerServer | undefined;
       const ownership = new LessonOwnership({

@@ -22,6 +22,8 @@ export const schoolSchema = z.object({
   kind: z.enum(['urban', 'rural']),
   /** Distance to the district centre: shapes expectations of the link. */
   distanceKm: z.number().min(0).max(10_000).optional(),
+  /** The region of the SFU nodes nearest the school (their SFU_REGION): in a cluster its classrooms' media goes there. */
+  region: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a region is 1-64 letters, digits, ".", "_" or "-"').optional(),
 });
 export const classroomSchema = z.object({ id, schoolId: id, name, capacity: z.number().int().min(1).max(500).optional() });
 export const teacherSchema = z.object({ id, schoolId: id, name, subject: z.string().max(100).default('') });

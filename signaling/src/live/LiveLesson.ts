@@ -214,6 +214,16 @@ export class LiveLesson {
   }
 
   /** The SFU peer of a participant's current connection (diagnostics). */
+  get mainClassroomId(): string {
+    return this.#lesson.mainClassroomId;
+  }
+
+  /** Who has the SFU peer `peerId` (placement looks at their classroom). */
+  participantOfPeer(peerId: string): { role: AccessClaims['role']; classroomId: string | null } | undefined {
+    const record = this.#byPeer(peerId);
+    return record && { role: record.role, classroomId: record.classroomId };
+  }
+
   peerIdOf(participantId: string): string | undefined {
     return this.#participants.get(participantId)?.connection?.peerId;
   }

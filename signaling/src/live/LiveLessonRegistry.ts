@@ -108,6 +108,17 @@ export class LiveLessonRegistry {
     return this.#lessons.size;
   }
 
+  /**
+   * The classroom whose school's region should host a peer's media: its own, or for anyone
+   * without one (the teacher, observers) the lesson's main classroom. Null if the peer is unknown.
+   */
+  classroomOfPeer(lessonId: string, peerId: string): string | null {
+    const live = this.#live(lessonId);
+    const participant = live?.participantOfPeer(peerId);
+    if (!live || !participant) return null;
+    return participant.classroomId ?? live.mainClassroomId;
+  }
+
   /** Whether the lesson has live state here (loaded, or loading). */
   isLoaded(lessonId: string): boolean {
     return this.#lessons.has(lessonId);
