@@ -55,7 +55,7 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
       if (Date.now() > deadline) throw new Error('the SFU nodes did not register');
       await sleep(200);
     }
-    const shared = { REDIS_URL: redis.url, NODE_SELECTOR: 'region-least-loaded', ECHO_GUARD: 'off', ADMIN_API_KEY: 'cluster-admin-key', TOKEN_SECRET: 'cluster-token-secret-0123456789abcdef' };
+    const shared = { RECORDING: 'on', REDIS_URL: redis.url, NODE_SELECTOR: 'region-least-loaded', ECHO_GUARD: 'off', ADMIN_API_KEY: 'cluster-admin-key', TOKEN_SECRET: 'cluster-token-secret-0123456789abcdef' };
     // The first imports the demo district into Redis; the second finds it there.
     signaling.push(await startServerProcess({ ...shared, DEMO: '1', SIGNALING_NODE_ID: 'signal-1' }));
     signaling.push(await startServerProcess({ ...shared, DEMO: '1', SIGNALING_NODE_ID: 'signal-2' }));
@@ -110,6 +110,15 @@ describe('district cluster: two signaling nodes, three SFU nodes (real Redis, re
     await teacher.run('await client.grantFloor(arg);', speaker);
     await rooms[0]!.waitFor('return window.cbEvents.some((e) => e.name === "floorChanged" && e.payload.holders.includes(arg));', speaker, 15_000);
     await teacher.waitFor('const a = (await client.getReceiveStats()).find((x) => x.kind === "audio" && x.participantId === arg); return a && a.packetsReceived > 50;', speaker, 30_000);
+
+    // The lesson's owner records it, media from all three SFU nodes alike.
+    const listed = await first.api('GET', `/api/recordings?lessonId=${LESSON}`);
+    const recording = listed.body.recordings[0];
+    expect(recording).toMatchObject({ state: 'recording' });
+    const manifest = (await first.api('GET', `/api/recordings/${recording.recordingId}`)).body as { tracks: Array<{ participantId: string; source: string; files: Array<{ startMs: number; endMs: number | null }> }> };
+    const captured = (participantId: string, source: string) => manifest.tracks.some((track) => track.participantId === participantId && track.source === source && track.files.some((file) => (file.endMs ?? 0) > file.startMs));
+    expect(['teacher', ...ROOMS.map((id) => `classroom-${id}`)].map((participantId) => captured(participantId, 'camera'))).toEqual([true, true, true]);
+    expect(captured('teacher', 'microphone')).toBe(true);
   });
 
   it('kill -9 of an SFU node: its classroom has media again within 5 s', async () => {
