@@ -283,6 +283,9 @@ const envSchema = z.object({
 const DEMO_API_KEY = 'demo-admin-key-change-me';
 const DEMO_SECRET = 'demo-token-secret-not-for-production-use!!';
 
+/** Every environment variable the signaling server reads (deployment examples are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
