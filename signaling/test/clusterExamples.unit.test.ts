@@ -17,6 +17,8 @@ interface Service {
   ports?: string[];
 }
 
+const rtcPorts = (env: Record<string, string>) => Array.from({ length: Number(env['NUM_WORKERS'] ?? 1) }, (_, i) => Number(env['RTC_PORT']) + i);
+
 const envFile = (text: string) => Object.fromEntries(text.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=', 2) as [string, string]));
 
 /**
@@ -52,10 +54,14 @@ describe('cluster deployment examples', () => {
       const env = service.environment ?? {};
       expect(Object.keys(env).filter((key) => !SFU_VARIABLES.has(key))).toEqual([]);
       expect(env['SFU_REGION']).toMatch(/^[a-z-]+$/);
-      expect(service.ports).toEqual(expect.arrayContaining([`${env['RTC_PORT']}:${env['RTC_PORT']}/udp`]));
+      // Worker i listens on RTC_PORT + i: every worker's port is published, UDP and TCP.
+      const range = `${rtcPorts(env).at(0)}-${rtcPorts(env).at(-1)}`;
+      expect(service.ports).toEqual(expect.arrayContaining([`${range}:${range}/udp`, `${range}:${range}/tcp`]));
     }
     expect(new Set(sfu.map(([, service]) => service.environment?.['SFU_NODE_ID'])).size).toBe(sfu.length);
-    expect(new Set(sfu.map(([, service]) => service.environment?.['RTC_PORT'])).size).toBe(sfu.length);
+    // On one host the nodes' worker ports must not overlap.
+    const all = sfu.flatMap(([, service]) => rtcPorts(service.environment ?? {}));
+    expect(new Set(all).size).toBe(all.length);
   });
 
   it('systemd: each unit runs its entry point, and its example environment sets only real settings', () => {
