@@ -15,6 +15,7 @@ import type {
   ConsumeRequest,
   ConsumeResult,
   ConsumerTraffic,
+  PipeTraffic,
   MediaTapInfo,
   MediaTapRequest,
   PipeEndpoint,
@@ -277,6 +278,17 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
           packetCount: outbound?.packetCount ?? 0,
           byteCount: outbound?.byteCount ?? 0,
         };
+      }),
+    );
+  }
+
+  async pipeTraffic(roomId: string): Promise<PipeTraffic[]> {
+    const room = await this.#rooms.get(roomId)?.catch(() => undefined);
+    if (!room) return [];
+    return Promise.all(
+      [...room.pipes.values()].filter((pipe) => !pipe.closed).map(async (pipe) => {
+        const [stats] = await pipe.transport.getStats();
+        return { pipeId: pipe.id, bytesSent: stats?.bytesSent ?? 0, bytesReceived: stats?.bytesReceived ?? 0, producersIn: pipe.incoming.size, consumersOut: pipe.outgoing.size };
       }),
     );
   }

@@ -91,6 +91,16 @@ export interface ConsumerTraffic {
   byteCount: number;
 }
 
+/** Traffic through one pipe of a lesson (node-to-node: in a cluster, the metro link). */
+export interface PipeTraffic {
+  pipeId: string;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Producers arriving through it, and consumers sending through it. */
+  producersIn: number;
+  consumersOut: number;
+}
+
 /** What a receiver outside the SFU (the recorder) asks for: one producer's media as plain RTP. */
 export interface MediaTapRequest {
   producerId: string;
@@ -168,6 +178,8 @@ export interface SfuControl extends TypedEmitter<SfuEvents> {
     layers: { spatialLayer: number; temporalLayer?: number },
   ): Promise<void>;
   consumerTraffic(roomId: string, peerId: string): Promise<ConsumerTraffic[]>;
+  /** Bytes through each pipe of a lesson (none for a lesson on one SFU): what crosses between nodes. */
+  pipeTraffic(roomId: string): Promise<PipeTraffic[]>;
   /**
    * Sends a copy of one producer's media to a receiver outside the SFU (the recorder): a plain-RTP
    * transport and a consumer on the lesson's router, forwarding the best simulcast layer. Not a peer:

@@ -47,7 +47,18 @@ const sfu = await LocalSfu.start(
 );
 const publisher = createClient({ url: redisUrl }) as RedisClientType;
 const subscriber = publisher.duplicate() as RedisClientType;
-for (const client of [publisher, subscriber]) client.on('error', (error: Error) => logger.warn({ err: error.message }, 'Redis connection trouble'));
+// Said once per outage and once when it is over, not on every retry of every client.
+let troubled = false;
+for (const client of [publisher, subscriber]) {
+  client.on('error', (error: Error) => {
+    if (!troubled) logger.warn({ err: error.message }, 'Redis connection trouble; retrying');
+    troubled = true;
+  });
+  client.on('ready', () => {
+    if (troubled) logger.info('Redis connection back');
+    troubled = false;
+  });
+}
 await publisher.connect();
 await subscriber.connect();
 const node = await SfuNodeServer.start({ nodeId, sfu, publisher, subscriber, logger });

@@ -9,6 +9,7 @@ import type {
   MediaTapRequest,
   PipeEndpoint,
   PipedProducer,
+  PipeTraffic,
   ProduceRequest,
   ProducerSummary,
   SfuControl,
@@ -205,6 +206,12 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
 
   async setConsumerPreferredLayers(roomId: string, peerId: string, consumerId: string, layers: { spatialLayer: number; temporalLayer?: number }): Promise<void> {
     await this.#nodeOfPeer(roomId, peerId).setConsumerPreferredLayers(roomId, peerId, consumerId, layers);
+  }
+
+  /** Every pipe of the lesson on every node it spans (each link counted at both ends). */
+  async pipeTraffic(roomId: string): Promise<PipeTraffic[]> {
+    const nodes = this.#rooms.get(roomId)?.nodes ?? [];
+    return (await Promise.all(nodes.map((nodeId) => this.#node(nodeId).pipeTraffic(roomId).catch(() => [])))).flat();
   }
 
   consumerTraffic(roomId: string, peerId: string): Promise<ConsumerTraffic[]> {

@@ -16,6 +16,7 @@ export const SFU_RPC_METHODS = [
   'setConsumerPaused',
   'setConsumerPreferredLayers',
   'consumerTraffic',
+  'pipeTraffic',
   'openMediaTap',
   'requestTapKeyFrame',
   'closeMediaTap',

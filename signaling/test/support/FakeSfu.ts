@@ -68,6 +68,10 @@ export class FakeSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async setProducerPriority(_roomId: string, producerId: string, priority: number) {
     this.priorities.set(producerId, priority);
   }
+  async pipeTraffic() {
+    return [];
+  }
+
   async consumerTraffic() {
     return [];
   }
