@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import { subscribeRoom, type RoomEvent } from './roomEvents.js';
 import type { Logger } from 'pino';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { TransportOptions, WireDtlsParameters, WireRtpCapabilities, WireRtpParameters } from '@classbridge/protocol';
@@ -280,6 +281,15 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
         };
       }),
     );
+  }
+
+  async openRoom(roomId: string): Promise<{ nodeId: string }> {
+    await this.#room(roomId);
+    return { nodeId: this.#config.nodeId ?? 'local' };
+  }
+
+  onRoom(roomId: string, listener: (event: RoomEvent) => void): () => void {
+    return subscribeRoom(this, roomId, listener);
   }
 
   async pipeTraffic(roomId: string): Promise<PipeTraffic[]> {

@@ -6,6 +6,7 @@ import type {
   WireRtpParameters,
 } from '@classbridge/protocol';
 import type { TypedEmitter } from './TypedEmitter.js';
+import type { RoomEvent } from './roomEvents.js';
 
 /*
  * The SFU's control interface: what signaling asks of the media plane.
@@ -147,6 +148,14 @@ export interface SfuEvents extends Record<string, unknown> {
 }
 
 export interface SfuControl extends TypedEmitter<SfuEvents> {
+  /**
+   * Opens a lesson's media room now, if it is not open (otherwise it opens with a participant's
+   * first transport), and says which SFU node hosts it (in a cluster, the node its main classroom's
+   * region picks; participants elsewhere are piped to it).
+   */
+  openRoom(roomId: string): Promise<{ nodeId: string }>;
+  /** Calls `listener` with this room's events only, until the returned function is called; its errors are contained. */
+  onRoom(roomId: string, listener: (event: RoomEvent) => void): () => void;
   /** Router RTP capabilities of a room; does not open the room (rooms open with a participant's first transport). */
   getRouterRtpCapabilities(roomId: string): Promise<WireRtpCapabilities>;
   createTransport(roomId: string, peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions>;

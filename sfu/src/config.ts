@@ -3,6 +3,8 @@ import type { types } from 'mediasoup';
 
 /** How the SFU listens and what it announces. Built from environment variables by the server. */
 export interface SfuConfig {
+  /** This SFU's id in a cluster (SFU_NODE_ID); 'local' in the embedded server. */
+  nodeId?: string;
   /** mediasoup workers; one per core by default. */
   numWorkers: number;
   /** Local IP the WebRtcServers bind to. */

@@ -2,6 +2,8 @@ export * from './SfuControl.js';
 export * from './LocalSfu.js';
 export * from './config.js';
 export { TypedEmitter } from './TypedEmitter.js';
+export { subscribeRoom, ROOM_EVENT_NAMES } from './roomEvents.js';
+export type { RoomEvent, RoomEventName } from './roomEvents.js';
 export { MediaTap } from './MediaTap.js';
 export { RemoteSfu } from './remote/RemoteSfu.js';
 export { SfuNodeServer } from './remote/SfuNodeServer.js';

@@ -36,6 +36,7 @@ const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { service
 
 const sfu = await LocalSfu.start(
   defaultSfuConfig({
+    nodeId,
     numWorkers,
     listenIp: process.env['RTC_LISTEN_IP'] ?? '0.0.0.0',
     rtcPort: port('RTC_PORT', 40_000),

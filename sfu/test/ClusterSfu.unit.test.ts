@@ -20,6 +20,17 @@ class FakeNode extends TypedEmitter<SfuEvents> {
   constructor(readonly nodeId: string) {
     super();
   }
+  readonly opened: string[] = [];
+  readonly closedRooms: string[] = [];
+  async openRoom(roomId: string) {
+    await jitter();
+    this.opened.push(roomId);
+    return { nodeId: this.nodeId };
+  }
+  async closeRoom(roomId: string) {
+    await jitter();
+    this.closedRooms.push(roomId);
+  }
   async getRouterRtpCapabilities() {
     return { codecs: [], headerExtensions: [] };
   }
@@ -74,7 +85,7 @@ class FakeNode extends TypedEmitter<SfuEvents> {
   }
 }
 
-function cluster(nodeIds: string[], placement: (peerId: string) => string) {
+function cluster(nodeIds: string[], placement: (peerId: string | null) => string) {
   const nodes = new Map(nodeIds.map((id) => [id, new FakeNode(id)]));
   const sfu = new ClusterSfu(nodes as unknown as Map<string, SfuControl>, async (_roomId, peerId) => placement(peerId));
   return { nodes, sfu };
@@ -84,7 +95,7 @@ const camera: ProduceRequest = { transportId: 't', kind: 'video', source: 'camer
 
 describe('ClusterSfu', () => {
   it('pipes every producer exactly once to every other node, however joins and publishes interleave', async () => {
-    const { nodes, sfu } = cluster(['city', 'county-a', 'county-b'], (peerId) => (peerId === 'teacher' ? 'city' : peerId.startsWith('a') ? 'county-a' : 'county-b'));
+    const { nodes, sfu } = cluster(['city', 'county-a', 'county-b'], (peerId) => (peerId === 'teacher' || peerId === null ? 'city' : peerId.startsWith('a') ? 'county-a' : 'county-b'));
     const peers = ['teacher', ...Array.from({ length: 12 }, (_, i) => `${i % 2 ? 'a' : 'b'}-room-${i}`)];
     const producers: string[] = [];
     await Promise.all(
@@ -135,6 +146,43 @@ describe('ClusterSfu', () => {
     nodes.get('city')!.emitEvent('activeSpeaker', { roomId: 'l', peerId: 'teacher' });
     nodes.get('county')!.emitEvent('activeSpeaker', { roomId: 'l', peerId: 'teacher' });
     expect(heard).toEqual(['teacher']);
+  });
+
+  it('opens a lesson once, on the node placement picks for the lesson itself, which then reports its speakers', async () => {
+    const { nodes, sfu } = cluster(['city', 'county'], (peerId) => (peerId === null || peerId === 'teacher' ? 'city' : 'county'));
+    // A classroom's transport races the lesson's opening: the lesson's own node still comes first.
+    const [opened] = await Promise.all([sfu.openRoom('l'), sfu.openRoom('l'), sfu.createTransport('l', 'room', 'recv')]);
+    expect(opened).toEqual({ nodeId: 'city' });
+    expect(nodes.get('city')!.opened).toEqual(['l']);
+    expect(await sfu.openRoom('l')).toEqual({ nodeId: 'city' });
+    const heard: Array<string | null> = [];
+    const stop = sfu.onRoom('l', (event) => {
+      if (event.type === 'activeSpeaker') heard.push(event.peerId);
+      throw new Error('a subscriber bug stays with the subscriber');
+    });
+    nodes.get('county')!.emitEvent('activeSpeaker', { roomId: 'l', peerId: 'room' });
+    nodes.get('city')!.emitEvent('activeSpeaker', { roomId: 'other-lesson', peerId: 'x' });
+    nodes.get('city')!.emitEvent('activeSpeaker', { roomId: 'l', peerId: 'room' });
+    stop();
+    nodes.get('city')!.emitEvent('activeSpeaker', { roomId: 'l', peerId: 'teacher' });
+    expect(heard).toEqual(['room']);
+  });
+
+  it('a node that is gone: its lessons are closed on the nodes left and reset (worker-died), others untouched, and placement cannot pick it', async () => {
+    const { nodes, sfu } = cluster(['city', 'county-a', 'county-b'], (peerId) => (peerId === 'teacher' || peerId === null ? 'city' : peerId.startsWith('a') ? 'county-a' : 'county-b'));
+    await sfu.createTransport('spans', 'teacher', 'send');
+    await sfu.createTransport('spans', 'a-room', 'recv');
+    await sfu.createTransport('city-only', 'teacher', 'send');
+    const reset: string[] = [];
+    sfu.on('roomClosed', ({ roomId, reason }) => reset.push(`${roomId}:${reason}`));
+    await sfu.removeNode('county-a');
+    expect(reset).toEqual(['spans:worker-died']);
+    expect(nodes.get('city')!.closedRooms).toEqual(['spans']);
+    expect(sfu.nodeIds).toEqual(['city', 'county-b']);
+    // Its events are no longer followed, and placing anyone there fails clearly.
+    nodes.get('county-a')!.emitEvent('roomClosed', { roomId: 'city-only', reason: 'worker-died' });
+    expect(reset).toEqual(['spans:worker-died']);
+    await expect(sfu.createTransport('spans', 'a-room-2', 'recv')).rejects.toMatchObject({ code: 'MEDIA_UNAVAILABLE' });
   });
 
   it('refuses a peer it has not placed, and raw pipe calls', async () => {

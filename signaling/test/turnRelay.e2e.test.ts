@@ -200,9 +200,10 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
     // 300 kbit/s), the top layer reaching the classroom.
     await teacher.run('await client.publishCamera({ width: 1280, height: 720 });');
     const before = await room.waitFor<VideoIn>('const v = (await client.getReceiveStats()).find((s) => s.kind === "video" && s.source === "camera"); return v && v.spatialLayer >= 1 && v.frameHeight >= 480 ? v : null;', undefined, 30_000, 250);
-    await sleep(3_000); // the sender's bitrate ramps up
-    const kbps = await room.run<number>('const read = async () => (await client.getReceiveStats()).find((s) => s.kind === "video" && s.source === "camera").bytesReceived; const b0 = await read(); await new Promise((r) => setTimeout(r, 2000)); return ((await read()) - b0) * 8 / 2000;');
-    expect(kbps).toBeGreaterThan(300); // more than the link will carry
+    // The sender's bitrate ramps up (slower on a loaded machine): measured over 2 s windows until it
+    // carries more than the link will (the test is about what happens then, not how fast it ramps).
+    const kbps = await room.waitFor<number>('const read = async () => (await client.getReceiveStats()).find((s) => s.kind === "video" && s.source === "camera").bytesReceived; const b0 = await read(); await new Promise((r) => setTimeout(r, 2000)); const kbps = ((await read()) - b0) * 8 / 2000; return kbps > 300 ? kbps : null;', undefined, 30_000, 0);
+    expect(kbps).toBeGreaterThan(300);
     // A busy rural downlink: 300 kbit/s behind a 0.5 s queue.
     relay.set({ up: {}, down: { rateKbps: 300, queueBytes: 20_000 } });
     try {

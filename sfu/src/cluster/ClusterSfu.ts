@@ -1,6 +1,7 @@
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import type { TransportOptions, WireDtlsParameters, WireRtpCapabilities } from '@classbridge/protocol';
 import { TypedEmitter } from '../TypedEmitter.js';
+import { subscribeRoom, type RoomEvent } from '../roomEvents.js';
 import type {
   ConsumeRequest,
   ConsumeResult,
@@ -17,8 +18,8 @@ import type {
   SfuStats,
 } from '../SfuControl.js';
 
-/** Which SFU node a participant's media goes to (region affinity, load: the composition root's policy). */
-export type PeerPlacement = (roomId: string, peerId: string) => Promise<string>;
+/** Which SFU node a participant's media goes to (region affinity, load: the composition root's policy); peerId null: the lesson's own room. */
+export type PeerPlacement = (roomId: string, peerId: string | null) => Promise<string>;
 
 interface ClusterRoom {
   /** Where each participant's transports are. */
@@ -206,6 +207,25 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
 
   async setConsumerPreferredLayers(roomId: string, peerId: string, consumerId: string, layers: { spatialLayer: number; temporalLayer?: number }): Promise<void> {
     await this.#nodeOfPeer(roomId, peerId).setConsumerPreferredLayers(roomId, peerId, consumerId, layers);
+  }
+
+  /**
+   * Opens the lesson on the node placement picks for it (placement is asked with no peer: the
+   * lesson's own region), unless it is open already; the room's first node reports its speakers.
+   */
+  async openRoom(roomId: string): Promise<{ nodeId: string }> {
+    const room = this.#room(roomId);
+    return this.#serial(room, async () => {
+      if (room.nodes[0]) return { nodeId: room.nodes[0] };
+      const nodeId = await this.#placement(roomId, null);
+      await this.#node(nodeId).openRoom(roomId);
+      room.nodes.push(nodeId);
+      return { nodeId };
+    });
+  }
+
+  onRoom(roomId: string, listener: (event: RoomEvent) => void): () => void {
+    return subscribeRoom(this, roomId, listener);
   }
 
   /** Every pipe of the lesson on every node it spans (each link counted at both ends). */

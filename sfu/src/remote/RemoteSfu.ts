@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { subscribeRoom, type RoomEvent } from '../roomEvents.js';
 import type { RedisClientType } from 'redis';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 
@@ -41,6 +42,10 @@ export class RemoteSfu extends TypedEmitter<SfuEvents> {
     const remote = new RemoteSfu(options.nodeId, options.publisher, options.subscriber, options.prefix ?? 'classbridge:');
     await remote.#listen();
     return remote as RemoteSfu & SfuControl;
+  }
+
+  onRoom(roomId: string, listener: (event: RoomEvent) => void): () => void {
+    return subscribeRoom(this, roomId, listener);
   }
 
   get closed(): boolean {

@@ -17,6 +17,7 @@ export const SFU_RPC_METHODS = [
   'setConsumerPreferredLayers',
   'consumerTraffic',
   'pipeTraffic',
+  'openRoom',
   'openMediaTap',
   'requestTapKeyFrame',
   'closeMediaTap',

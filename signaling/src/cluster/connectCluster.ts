@@ -91,7 +91,7 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
   const registry = new RedisNodeRegistry(publisher);
   const selector = createSelector(options.selector);
   // Set once lessons are served: the region of the school a peer's media should stay near.
-  let regionOf: (roomId: string, peerId: string) => Promise<string | null> = async () => null;
+  let regionOf: (roomId: string, peerId: string | null) => Promise<string | null> = async () => null;
   const sfu: ClusterSfu = new ClusterSfu(new Map(), async (roomId, peerId) => {
     const candidates = availableNodes(await registry.list(), Date.now()).filter((node) => sfu.nodeIds.includes(node.nodeId));
     const chosen = selector.select(candidates, { region: await regionOf(roomId, peerId).catch(() => null) });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
-import type { SfuControl } from '@classbridge/sfu';
+import type { RoomEvent, SfuControl } from '@classbridge/sfu';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
 import type { Lesson } from '../domain/schemas.js';
 import { LiveLesson } from './LiveLesson.js';
@@ -34,19 +34,12 @@ export class LiveLessonRegistry {
   readonly #lessons = new Map<string, Promise<LiveLesson>>();
   readonly #resolved = new Map<string, LiveLesson>();
   readonly #idleTimers = new Map<string, NodeJS.Timeout>();
+  /** Each live lesson's subscription to its media room's events. */
+  readonly #roomSubscriptions = new Map<string, () => void>();
   #closed = false;
 
   constructor(options: LiveLessonRegistryOptions) {
     this.#options = options;
-    const { sfu } = options;
-    sfu.on('producerClosed', ({ roomId, producerId }) => this.#live(roomId)?.onProducerClosed(producerId));
-    sfu.on('consumerClosed', ({ roomId, peerId, consumerId }) => this.#live(roomId)?.onConsumerClosed(peerId, consumerId));
-    sfu.on('consumerLayersChanged', ({ roomId, peerId, ...layers }) => this.#live(roomId)?.onConsumerLayersChanged(peerId, layers));
-    sfu.on('activeSpeaker', ({ roomId, peerId }) => this.#live(roomId)?.onActiveSpeaker(peerId));
-    sfu.on('audioLevels', ({ roomId, levels }) => this.#live(roomId)?.onAudioLevels(levels));
-    sfu.on('roomClosed', ({ roomId, reason }) => {
-      if (reason === 'worker-died') this.#live(roomId)?.onMediaReset(reason);
-    });
   }
 
   /**
@@ -110,13 +103,15 @@ export class LiveLessonRegistry {
 
   /**
    * The classroom whose school's region should host a peer's media: its own, or for anyone
-   * without one (the teacher, observers) the lesson's main classroom. Null if the peer is unknown.
+   * without one (the teacher, observers) and for the lesson's room itself (no peer) the lesson's
+   * main classroom. Null if the lesson or the peer is unknown here.
    */
-  classroomOfPeer(lessonId: string, peerId: string): string | null {
+  classroomOfPeer(lessonId: string, peerId: string | null): string | null {
     const live = this.#live(lessonId);
-    const participant = live?.participantOfPeer(peerId);
-    if (!live || !participant) return null;
-    return participant.classroomId ?? live.mainClassroomId;
+    if (!live) return null;
+    if (peerId === null) return live.mainClassroomId;
+    const participant = live.participantOfPeer(peerId);
+    return participant ? (participant.classroomId ?? live.mainClassroomId) : null;
   }
 
   /** Whether the lesson has live state here (loaded, or loading). */
@@ -175,6 +170,15 @@ export class LiveLessonRegistry {
     const live = new LiveLesson({ lesson, sfu, store, events, logger, maxFloorHolders, maxParticipants: maxParticipantsPerLesson, channel: channelFor(lessonId), isRecording: () => this.#options.isRecording?.(lessonId) ?? false });
     live.onEmpty(() => this.#scheduleRelease(lessonId, live));
     this.#resolved.set(lessonId, live);
+    this.#roomSubscriptions.set(lessonId, sfu.onRoom(lessonId, (event) => routeRoomEvent(live, event)));
+    try {
+      // Opened now, so the lesson's own region picks its first node (in a cluster) before any participant's does.
+      const { nodeId } = await sfu.openRoom(lessonId);
+      logger.info({ lessonId, nodeId }, 'lesson media room open');
+    } catch (error) {
+      this.#forget(lessonId);
+      throw error;
+    }
     // A lesson loaded for a join that then fails must not stay loaded either.
     this.#scheduleRelease(lessonId, live);
     return live;
@@ -196,9 +200,33 @@ export class LiveLessonRegistry {
   }
 
   #forget(lessonId: string): void {
+    this.#roomSubscriptions.get(lessonId)?.();
+    this.#roomSubscriptions.delete(lessonId);
     clearTimeout(this.#idleTimers.get(lessonId));
     this.#idleTimers.delete(lessonId);
     this.#lessons.delete(lessonId);
     this.#resolved.delete(lessonId);
+  }
+}
+
+/** An SFU event of a lesson's room, to the lesson. */
+function routeRoomEvent(live: LiveLesson, event: RoomEvent): void {
+  switch (event.type) {
+    case 'producerClosed':
+      return live.onProducerClosed(event.producerId);
+    case 'consumerClosed':
+      return live.onConsumerClosed(event.peerId, event.consumerId);
+    case 'consumerLayersChanged':
+      return live.onConsumerLayersChanged(event.peerId, { consumerId: event.consumerId, spatialLayer: event.spatialLayer, temporalLayer: event.temporalLayer });
+    case 'activeSpeaker':
+      return live.onActiveSpeaker(event.peerId);
+    case 'audioLevels':
+      return live.onAudioLevels(event.levels);
+    case 'roomClosed':
+      if (event.reason === 'worker-died') live.onMediaReset(event.reason);
+      return;
+    default:
+      // Media taps are the recorder's and the caption service's business.
+      return;
   }
 }

@@ -1,5 +1,5 @@
-import { TypedEmitter } from '@classbridge/sfu';
-import type { ProduceRequest, ProducerSummary, SfuControl, SfuEvents } from '@classbridge/sfu';
+import { TypedEmitter, subscribeRoom } from '@classbridge/sfu';
+import type { ProduceRequest, ProducerSummary, RoomEvent, SfuControl, SfuEvents } from '@classbridge/sfu';
 
 /**
  * In-memory stand-in for the SFU, for LiveLesson's rule tests only: LocalSfu
@@ -68,6 +68,14 @@ export class FakeSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async setProducerPriority(_roomId: string, producerId: string, priority: number) {
     this.priorities.set(producerId, priority);
   }
+  async openRoom() {
+    return { nodeId: 'fake' };
+  }
+
+  onRoom(roomId: string, listener: (event: RoomEvent) => void): () => void {
+    return subscribeRoom(this, roomId, listener);
+  }
+
   async pipeTraffic() {
     return [];
   }
