@@ -44,7 +44,8 @@ describe('a lesson across two SFU node processes (real Redis, real mediasoup, re
       remotes.set(nodeId, remote);
     }
     // The teacher's media on the city node, everyone else's on the county node.
-    cluster = new ClusterSfu(remotes, async (roomId, peerId) => ((await server.registry.find(roomId))?.peerIdOf('teacher') === peerId ? 'city' : 'county'));
+    // The lesson itself (peerId null: asked while the lesson loads) and its teacher go to the city.
+    cluster = new ClusterSfu(remotes, async (roomId, peerId) => (peerId === null || (await server.registry.find(roomId))?.peerIdOf('teacher') === peerId ? 'city' : 'county'));
     server = await startLocalServer({ ECHO_GUARD: 'off' }, { sfu: cluster });
     browser = await launchBrowser();
   });

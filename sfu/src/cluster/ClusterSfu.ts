@@ -18,7 +18,10 @@ import type {
   SfuStats,
 } from '../SfuControl.js';
 
-/** Which SFU node a participant's media goes to (region affinity, load: the composition root's policy); peerId null: the lesson's own room. */
+/**
+ * Which SFU node a participant's media goes to (region affinity, load: the composition root's policy).
+ * peerId null: the lesson's own room, asked while the lesson is loading — so it must not wait for the lesson.
+ */
 export type PeerPlacement = (roomId: string, peerId: string | null) => Promise<string>;
 
 interface ClusterRoom {
