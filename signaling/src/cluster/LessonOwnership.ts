@@ -14,7 +14,7 @@ export type LessonLocation = { here: true } | { here: false; nodeId: string };
  *
  * A lease that runs out unrenewed (Redis unreachable) suspends the lesson here: its media and state
  * are kept but no request is served, until the lease is taken again. If nobody owned the lesson in
- * between (the next fencing token is the lapsed one's successor) the lesson simply resumes — a
+ * between (the same fencing token, or its successor) the lesson simply resumes — a
  * Redis restart costs the lesson nothing but a few refused requests. If another node owned it
  * meanwhile, or the lease was refused, or the suspension lasts too long, `onLost` stops this node
  * serving it (its clients reconnect to the owner).
@@ -145,7 +145,9 @@ export class LessonOwnership {
       }
       if (!this.#suspended.has(lessonId)) continue;
       this.#suspended.delete(lessonId);
-      if (lease && lease.token === token + 1) {
+      // The same token: the lease never ran out in Redis (only this node's view of it did); the next
+      // one: it ran out but nobody took the lesson in between. Either way this node's state is current.
+      if (lease && (lease.token === token || lease.token === token + 1)) {
         this.#logger.info({ lessonId }, 'lesson lease renewed after an outage; the lesson resumes here');
         continue;
       }
