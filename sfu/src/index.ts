@@ -11,5 +11,6 @@ export { SFU_RPC_METHODS, parseRequest as parseSfuRequest, sfuChannels } from '.
 export { availableNodes, HEARTBEAT_STALE_MS } from './remote/NodeInfo.js';
 export type { NodeInfo, PlacementRequest } from './remote/NodeInfo.js';
 export { NodeHeartbeat, nodeKeys } from './remote/NodeHeartbeat.js';
+export { reportRedisTrouble } from './remote/reportRedisTrouble.js';
 export { ClusterSfu } from './cluster/ClusterSfu.js';
 export type { PeerPlacement } from './cluster/ClusterSfu.js';

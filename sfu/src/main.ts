@@ -14,6 +14,7 @@ import { LocalSfu } from './LocalSfu.js';
 import { defaultSfuConfig } from './config.js';
 import { SfuNodeServer } from './remote/SfuNodeServer.js';
 import { NodeHeartbeat } from './remote/NodeHeartbeat.js';
+import { reportRedisTrouble } from './remote/reportRedisTrouble.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -48,18 +49,7 @@ const sfu = await LocalSfu.start(
 );
 const publisher = createClient({ url: redisUrl }) as RedisClientType;
 const subscriber = publisher.duplicate() as RedisClientType;
-// Said once per outage and once when it is over, not on every retry of every client.
-let troubled = false;
-for (const client of [publisher, subscriber]) {
-  client.on('error', (error: Error) => {
-    if (!troubled) logger.warn({ err: error.message }, 'Redis connection trouble; retrying');
-    troubled = true;
-  });
-  client.on('ready', () => {
-    if (troubled) logger.info('Redis connection back');
-    troubled = false;
-  });
-}
+reportRedisTrouble([publisher, subscriber], logger);
 await publisher.connect();
 await subscriber.connect();
 const node = await SfuNodeServer.start({ nodeId, sfu, publisher, subscriber, logger });

@@ -5,7 +5,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Gauge, type Registry } from 'prom-client';
 import type { Server as SocketServer } from 'socket.io';
 import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
-import { ClusterSfu, NodeHeartbeat, availableNodes } from '@classbridge/sfu';
+import { ClusterSfu, NodeHeartbeat, availableNodes, reportRedisTrouble } from '@classbridge/sfu';
 import type { NodeInfo } from '@classbridge/sfu';
 import { createSelector, type SelectorName } from '../routing/selectors/createSelector.js';
 import type { LessonSessions } from '../routing/LessonSessions.js';
@@ -63,18 +63,7 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
   const publisher = createClient({ url: options.redisUrl, disableOfflineQueue: true, socket: { reconnectStrategy } }) as RedisClientType;
   const clients = [publisher, publisher.duplicate(), publisher.duplicate(), publisher.duplicate()] as RedisClientType[];
   const [, subscriber, adapterPublisher, adapterSubscriber] = clients as [RedisClientType, RedisClientType, RedisClientType, RedisClientType];
-  // Said once per outage (the first client to notice), and once when it is over: not on every retry of every client.
-  let troubled = false;
-  for (const client of clients) {
-    client.on('error', (error: Error) => {
-      if (!troubled) logger.warn({ err: error.message }, 'Redis connection trouble; retrying');
-      troubled = true;
-    });
-    client.on('ready', () => {
-      if (troubled) logger.info('Redis connection back');
-      troubled = false;
-    });
-  }
+  reportRedisTrouble(clients, logger);
   try {
     await Promise.race([
       Promise.all(clients.map((client) => client.connect())).then(() => (connected = true)),
