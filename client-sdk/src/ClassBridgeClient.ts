@@ -154,6 +154,7 @@ interface Published {
 interface Remote extends RemoteTrack {
   consumer: types.Consumer;
   spatialLayer: number | null;
+  temporalLayer: number | null;
   /** Device pixels the page shows it at (setRenderSize), null: not said. */
   renderHeight: number | null;
   /** The top layer's height, once a frame at a known layer was seen. */
@@ -291,6 +292,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
           source: remote.source,
           kind: remote.kind,
           spatialLayer: remote.spatialLayer,
+          temporalLayer: remote.temporalLayer,
         }),
         jitterBufferTargetMs: jitterBufferTargetOf(remote.consumer),
       })),
@@ -902,6 +904,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         track: consumer.track,
         consumer,
         spatialLayer: null,
+        temporalLayer: null,
         renderHeight: null,
         topHeight: null,
         askedLayer: null,
@@ -950,9 +953,12 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         break;
       }
       case 'consumerLayersChanged': {
-        const { consumerId, spatialLayer } = notification.data;
+        const { consumerId, spatialLayer, temporalLayer } = notification.data;
         const remote = this.#remote.get(consumerId);
-        if (remote) remote.spatialLayer = spatialLayer;
+        if (remote) {
+          remote.spatialLayer = spatialLayer;
+          remote.temporalLayer = temporalLayer;
+        }
         break;
       }
       case 'producerPaused':
@@ -1087,7 +1093,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   }
 
   #public(remote: Remote): RemoteTrack {
-    const { consumer: _consumer, spatialLayer: _layer, ...track } = remote;
+    const { consumer: _consumer, spatialLayer: _spatial, temporalLayer: _temporal, ...track } = remote;
     return track;
   }
 }

@@ -41,6 +41,8 @@ export interface InboundStats {
   framesPerSecond: number | null;
   /** Simulcast layer the SFU forwards now (0 = smallest); null if not simulcast or nothing forwarded. */
   spatialLayer: number | null;
+  /** Temporal layer (frame-rate step) within it, 0 = lowest; null as for spatialLayer. */
+  temporalLayer: number | null;
   // Audio (0 for video).
   /** Share of audio samples the browser had to invent (packet loss concealment), 0..1, since the track started. */
   concealmentRatio: number;
@@ -120,7 +122,7 @@ function localCandidateType(list: Entry[]): string | null {
  */
 export function inboundStats(
   report: Iterable<[string, unknown]>,
-  track: { trackId: string; consumerId: string; participantId: string; source: MediaSource; kind: 'audio' | 'video'; spatialLayer: number | null },
+  track: { trackId: string; consumerId: string; participantId: string; source: MediaSource; kind: 'audio' | 'video'; spatialLayer: number | null; temporalLayer: number | null },
 ): InboundStats {
   const list = entries(report);
   const stats: InboundStats = {
@@ -145,6 +147,7 @@ export function inboundStats(
     frameHeight: null,
     framesPerSecond: null,
     spatialLayer: track.kind === 'video' ? track.spatialLayer : null,
+    temporalLayer: track.kind === 'video' ? track.temporalLayer : null,
     concealmentRatio: 0,
     totalSamplesReceived: 0,
     concealedSamples: 0,

@@ -43,9 +43,9 @@ describe('stats from an RTCStatsReport', () => {
         { id: 'PROBE', type: 'inbound-rtp', kind: 'video', mid: 'probator', packetsReceived: 900, framesDecoded: 0, pliCount: 400 },
         { id: 'OTHER', type: 'inbound-rtp', kind: 'video', trackIdentifier: 'someone-else', packetsReceived: 7 },
       ]),
-      { trackId: 'mine', consumerId: 'c1', participantId: 'p', source: 'camera', kind: 'video', spatialLayer: 1 },
+      { trackId: 'mine', consumerId: 'c1', participantId: 'p', source: 'camera', kind: 'video', spatialLayer: 1, temporalLayer: 2 },
     );
-    expect(stats).toMatchObject({ codec: 'video/VP8', packetsReceived: 100, framesDecoded: 50, framesDropped: 2, freezeCount: 1, totalFreezesDuration: 0.8, frameWidth: 640, frameHeight: 360, framesPerSecond: 24, jitterBufferDelayMs: 40, roundTripTimeMs: 42, candidateType: 'relay', spatialLayer: 1 });
+    expect(stats).toMatchObject({ codec: 'video/VP8', packetsReceived: 100, framesDecoded: 50, framesDropped: 2, freezeCount: 1, totalFreezesDuration: 0.8, frameWidth: 640, frameHeight: 360, framesPerSecond: 24, jitterBufferDelayMs: 40, roundTripTimeMs: 42, candidateType: 'relay', spatialLayer: 1, temporalLayer: 2 });
   });
 
   it('reports audio concealment as a ratio', () => {
@@ -56,6 +56,7 @@ describe('stats from an RTCStatsReport', () => {
       source: 'microphone',
       kind: 'audio',
       spatialLayer: null,
+      temporalLayer: null,
     });
     expect(stats.concealmentRatio).toBeCloseTo(0.02);
     expect(stats.jitterBufferDelayMs).toBeNull();

@@ -85,19 +85,25 @@ describe('fake media in Chromium', () => {
     return { sampleRate: recorded.sampleRate, analysis };
   }
 
-  function expectPatternFound(analysis: MediaAnalysis) {
+  function expectPatternFound(analysis: MediaAnalysis, fps: number) {
     // 12 s from an arbitrary phase of a 10 s loop of 8 events: 9 to 11 of them.
     expect(analysis.video.flashes.length).toBeGreaterThanOrEqual(9);
     expect(analysis.audio.beeps.length).toBeGreaterThanOrEqual(9);
-    for (const fit of [analysis.pattern!.video, analysis.pattern!.audio]) {
-      expect(fit.unexpected).toEqual([]);
-      expect(fit.missing).toEqual([]);
+    // The recorder stamps video frames when Chromium captures them: on a busy machine a frame can
+    // be captured one frame period late, never more. Audio samples carry their own clock.
+    const framePeriodMs = 1000 / fps;
+    for (const [track, fit, bound] of [
+      ['video', analysis.pattern!.video, framePeriodMs],
+      ['audio', analysis.pattern!.audio, 20],
+    ] as const) {
+      expect({ track, unexpected: fit.unexpected, missing: fit.missing }).toEqual({ track, unexpected: [], missing: [] });
       expect(fit.fitted).toBeGreaterThanOrEqual(9);
-      expect(fit.maxResidualMs).toBeLessThan(20);
+      expect({ track, maxResidualMs: fit.maxResidualMs, under: fit.maxResidualMs < bound }).toEqual({ track, maxResidualMs: fit.maxResidualMs, under: true });
     }
     expect(analysis.syncOffsetsMs).toHaveLength(analysis.audio.beeps.length);
-    // The same skew loop after loop: the two files loop at exactly the same length.
-    expect(Math.max(...analysis.syncOffsetsMs) - Math.min(...analysis.syncOffsetsMs)).toBeLessThan(20);
+    // The same skew loop after loop (the two files loop at exactly the same length), give or take
+    // a late-captured frame.
+    expect(Math.max(...analysis.syncOffsetsMs) - Math.min(...analysis.syncOffsetsMs)).toBeLessThan(framePeriodMs + 20);
     expect(Math.abs(analysis.medianOffsetMs)).toBeLessThan(200);
   }
 
@@ -112,7 +118,7 @@ describe('fake media in Chromium', () => {
     const { sampleRate, analysis } = await recordAndAnalyze(await browserWith(media), true, media, 'teacher-processed');
     expect(sampleRate).toBe(DEFAULT_FAKE_AUDIO_RATE); // else the WAV is resampled and drifts
     report('teacher, processing on', analysis);
-    expectPatternFound(analysis);
+    expectPatternFound(analysis, media.fps);
   });
 
   it('teacher, raw capture as in music mode (processing off, 44.1 kHz): the pattern and a steady source skew', async () => {
@@ -122,7 +128,7 @@ describe('fake media in Chromium', () => {
     const { sampleRate, analysis } = await recordAndAnalyze(await browserWith(media), raw, media, 'teacher-raw');
     expect(sampleRate).toBe(RAW_CAPTURE_AUDIO_RATE);
     report('teacher, processing off', analysis);
-    expectPatternFound(analysis);
+    expectPatternFound(analysis, media.fps);
   });
 
   it('classroom: no flashes or beeps, and the 440 Hz tone survives noise suppression', async () => {
