@@ -476,7 +476,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
 
   async stats(): Promise<SfuStats> {
     const rooms = await Promise.all([...this.#rooms.values()].map((pending) => pending.catch(() => undefined)));
-    const stats: SfuStats = { workers: this.#pool.size, workerRestarts: this.#pool.restarts, rooms: 0, peers: 0, transports: 0, producers: 0, consumers: 0, pipes: 0 };
+    const stats: SfuStats = { workers: this.#pool.size, workerRestarts: this.#pool.restarts, rooms: 0, peers: 0, transports: 0, producers: 0, consumers: 0, pipes: 0, workerCpuSeconds: await this.#pool.cpuSeconds() };
     for (const room of rooms) {
       if (!room || room.closed) continue;
       stats.rooms++;

@@ -79,6 +79,8 @@ export interface SfuStats {
   consumers: number;
   /** Node-to-node pipes (a lesson spanning SFU nodes). */
   pipes: number;
+  /** CPU seconds the media workers have used (user + system; a restarted worker counts from zero): rate() of it is cores busy forwarding. */
+  workerCpuSeconds: number;
 }
 
 /** Per-consumer traffic, for tests and diagnostics. */

@@ -59,6 +59,12 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     return this.#slots.filter(Boolean).length;
   }
 
+  /** CPU seconds (user + system) the live workers have used: a restarted worker starts from zero. */
+  async cpuSeconds(): Promise<number> {
+    const usages = await Promise.all(this.#slots.map((slot) => slot?.worker.getResourceUsage().catch(() => null)));
+    return usages.reduce((sum, usage) => sum + (usage ? (usage.ru_utime + usage.ru_stime) / 1000 : 0), 0);
+  }
+
   pids(): number[] {
     return this.#slots.flatMap((slot) => (slot ? [slot.worker.pid] : []));
   }

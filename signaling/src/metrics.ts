@@ -88,10 +88,19 @@ export class Metrics {
       labelNames: ['type'],
       registers: [this.registry],
       async collect() {
-        const stats = await sfu.stats();
-        for (const [type, value] of Object.entries(stats)) this.set({ type }, value);
+        const { workerCpuSeconds: _cpu, ...objects } = await sfu.stats();
+        for (const [type, value] of Object.entries(objects)) this.set({ type }, value);
       },
     });
     void sfuGauge;
+    const cpuGauge = new Gauge({
+      name: 'classbridge_sfu_worker_cpu_seconds',
+      help: 'CPU seconds (user + system) the mediasoup workers have used; rate() is cores busy forwarding media. Drops when a worker restarts.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await sfu.stats()).workerCpuSeconds);
+      },
+    });
+    void cpuGauge;
   }
 }

@@ -305,7 +305,7 @@ export class ClusterSfu extends TypedEmitter<SfuEvents> implements SfuControl {
 
   async stats(): Promise<SfuStats> {
     const all = await Promise.all([...this.#nodes.values()].map((node) => node.stats().catch(() => null)));
-    const total: SfuStats = { workers: 0, workerRestarts: 0, rooms: 0, peers: 0, transports: 0, producers: 0, consumers: 0, pipes: 0 };
+    const total: SfuStats = { workers: 0, workerRestarts: 0, rooms: 0, peers: 0, transports: 0, producers: 0, consumers: 0, pipes: 0, workerCpuSeconds: 0 };
     for (const stats of all) if (stats) for (const key of Object.keys(total) as Array<keyof SfuStats>) total[key] += stats[key];
     return total;
   }

@@ -94,7 +94,7 @@ export class FakeSfu extends TypedEmitter<SfuEvents> implements SfuControl {
   async requestTapKeyFrame() {}
   async closeMediaTap() {}
   async stats() {
-    return { workers: 1, workerRestarts: 0, rooms: 1, peers: 0, transports: 0, producers: this.producers.size, consumers: 0, pipes: 0 };
+    return { workers: 1, workerRestarts: 0, rooms: 1, peers: 0, transports: 0, producers: this.producers.size, consumers: 0, pipes: 0, workerCpuSeconds: 0 };
   }
   async close() {
     this.closed = true;

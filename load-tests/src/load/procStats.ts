@@ -1,0 +1,85 @@
+import fs from 'node:fs/promises';
+
+/*
+ * CPU, memory and descriptors of local processes from /proc, and the machine's busy
+ * share: what a load run needs to tell the server's cost from the bots'.
+ */
+
+/** Linux reports /proc CPU times in USER_HZ, 100 on every architecture Node runs on. */
+const USER_HZ = 100;
+
+/** CPU seconds (user + system) a process has used; null once it is gone. */
+export async function cpuSecondsOf(pid: number): Promise<number | null> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ; // utime, stime (fields 14 and 15)
+  } catch {
+    return null;
+  }
+}
+
+/** Resident memory in bytes; null once gone. */
+export async function rssBytesOf(pid: number): Promise<number | null> {
+  try {
+    const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Open file descriptors (sockets included); null once gone. */
+export async function fdCountOf(pid: number): Promise<number | null> {
+  try {
+    return (await fs.readdir(`/proc/${pid}/fd`)).length;
+  } catch {
+    return null;
+  }
+}
+
+/** Children of `parentPid` whose command name starts with `commandPrefix` (mediasoup workers: "mediasoup-worke"). */
+export async function childPids(parentPid: number, commandPrefix: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8');
+      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parentPid && command.startsWith(commandPrefix)) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+/** Jiffies per CPU (busy, total) from /proc/stat: the first entry is the whole machine. */
+export interface MachineTimes {
+  cpus: Array<{ busy: number; total: number }>;
+}
+
+export async function machineTimes(): Promise<MachineTimes> {
+  const text = await fs.readFile('/proc/stat', 'utf8');
+  const cpus = text
+    .split('\n')
+    .filter((line) => /^cpu\d* /.test(line))
+    .map((line) => {
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
+      const busy = user! + nice! + system! + irq! + softirq! + steal!;
+      return { busy, total: busy + idle! + iowait! };
+    });
+  return { cpus };
+}
+
+/** Busy share (0..1) of the machine and of each core between two readings. */
+export function busyShare(before: MachineTimes, after: MachineTimes): { machine: number; perCore: number[] } {
+  const share = (i: number) => {
+    const total = after.cpus[i]!.total - before.cpus[i]!.total;
+    return total > 0 ? (after.cpus[i]!.busy - before.cpus[i]!.busy) / total : 0;
+  };
+  return { machine: share(0), perCore: after.cpus.slice(1).map((_, i) => share(i + 1)) };
+}

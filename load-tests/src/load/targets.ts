@@ -1,0 +1,153 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { restClient } from '../harness/restClient.js';
+import type { RestClient } from '../harness/restClient.js';
+import { parseMetric, startServerProcess } from '../harness/serverProcess.js';
+import type { ServerProcess } from '../harness/serverProcess.js';
+import { lessonIdOf, loadDirectory, tokenRequestOf } from './loadDirectory.js';
+import { childPids, cpuSecondsOf, fdCountOf, rssBytesOf } from './procStats.js';
+import type { BotPlan, ScenarioPlan } from './scenarios.js';
+
+/** CPU seconds and memory of a target's parts at one moment. */
+export interface TargetReading {
+  /** mediasoup workers, summed. */
+  workerCpuSeconds: number;
+  workerRssBytes: number | null;
+  /** The control process (signaling, or the raw server's Node process). */
+  controlCpuSeconds: number | null;
+  controlRssBytes: number | null;
+  controlFds: number | null;
+  /** mediasoup objects alive (transports, producers, consumers…). */
+  objects: Record<string, number>;
+}
+
+/** What a load run drives: a ClassBridge server, or the raw mediasoup yardstick. */
+export interface LoadTarget {
+  readonly kind: 'classbridge' | 'raw-mediasoup';
+  readonly url: string;
+  readonly workers: number;
+  /** Creates what the plan's lessons need (lessons started), before any bot joins. */
+  prepare(plan: ScenarioPlan): Promise<void>;
+  tokenFor(bot: BotPlan): Promise<string>;
+  read(): Promise<TargetReading>;
+  stop(): Promise<void>;
+}
+
+const rawMainPath = fileURLToPath(new URL('./rawServerMain.js', import.meta.url));
+
+/** Generous limits: the run measures media capacity, not the abuse guards (which the tests cover). */
+const LOAD_SERVER_ENV = {
+  RATE_LIMIT_BURST: '100000',
+  RATE_LIMIT_PER_SECOND: '100000',
+  MAX_FLOOR_HOLDERS: '16',
+  MAX_SOCKETS_PER_PARTICIPANT: '4',
+  LOG_LEVEL: 'warn',
+};
+
+async function localReading(server: ServerProcess, objects: Record<string, number>): Promise<TargetReading> {
+  const workers = await childPids(server.pid, 'mediasoup-work');
+  const cpu = await Promise.all(workers.map(cpuSecondsOf));
+  const rss = await Promise.all(workers.map(rssBytesOf));
+  return {
+    workerCpuSeconds: cpu.reduce<number>((sum, value) => sum + (value ?? 0), 0),
+    workerRssBytes: rss.reduce<number>((sum, value) => sum + (value ?? 0), 0),
+    controlCpuSeconds: await cpuSecondsOf(server.pid),
+    controlRssBytes: await rssBytesOf(server.pid),
+    controlFds: await fdCountOf(server.pid),
+    objects,
+  };
+}
+
+const SFU_OBJECT_TYPES = ['rooms', 'peers', 'transports', 'producers', 'consumers', 'pipes'];
+
+async function classbridgeObjects(rest: RestClient): Promise<{ objects: Record<string, number>; metrics: string }> {
+  const metrics = String((await rest.api('GET', '/metrics')).body);
+  const objects: Record<string, number> = {};
+  for (const type of SFU_OBJECT_TYPES) objects[type] = parseMetric(metrics, `classbridge_sfu_objects{type="${type}"}`);
+  return { objects, metrics };
+}
+
+/** A ClassBridge server this run starts on loopback, seeded with the plan's directory. */
+export async function startLocalClassBridge(workers: number, plan: ScenarioPlan, extraEnv: Record<string, string> = {}): Promise<LoadTarget> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-load-'));
+  await fs.writeFile(path.join(dataDir, 'directory.json'), JSON.stringify(loadDirectory(plan, new Date())));
+  const server = await startServerProcess({ ...LOAD_SERVER_ENV, SFU_WORKERS: String(workers), DATA_DIR: dataDir, ...extraEnv }, { gcPreload: false, readyTimeoutMs: 60_000 });
+  return {
+    kind: 'classbridge',
+    url: server.url,
+    workers,
+    async prepare(p) {
+      for (const { index } of p.lessons) {
+        const answer = await server.api('POST', `/api/lessons/${lessonIdOf(index)}/start`);
+        if (answer.status !== 200) throw new Error(`could not start ${lessonIdOf(index)}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      }
+    },
+    tokenFor: (bot) => server.mintToken(lessonIdOf(bot.lesson), tokenRequestOf(bot)),
+    async read() {
+      return localReading(server, (await classbridgeObjects(server)).objects);
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * A ClassBridge server elsewhere (--url, --admin-key): its directory must have the
+ * lessons the plan needs (`load-lesson-N` with `load-lN-cK` classrooms, as the
+ * local target seeds); CPU comes from its /metrics.
+ */
+export async function remoteClassBridge(url: string, adminKey: string, workers: number): Promise<LoadTarget> {
+  const rest = restClient(url, adminKey);
+  const health = await rest.api('GET', '/healthz');
+  if (health.status !== 200) throw new Error(`${url}/healthz answered ${health.status}`);
+  return {
+    kind: 'classbridge',
+    url,
+    workers,
+    async prepare(plan) {
+      for (const { index } of plan.lessons) {
+        const answer = await rest.api('POST', `/api/lessons/${lessonIdOf(index)}/start`);
+        if (answer.status !== 200) throw new Error(`${url} has no lesson ${lessonIdOf(index)} to start (${answer.status}): seed it with the directory \`npm run load -- --print-directory\` writes`);
+      }
+    },
+    tokenFor: (bot) => rest.mintToken(lessonIdOf(bot.lesson), tokenRequestOf(bot)),
+    async read() {
+      const { objects, metrics } = await classbridgeObjects(rest);
+      const value = (query: string) => {
+        try {
+          return parseMetric(metrics, query);
+        } catch {
+          return null;
+        }
+      };
+      return {
+        workerCpuSeconds: value('classbridge_sfu_worker_cpu_seconds') ?? 0,
+        workerRssBytes: null,
+        controlCpuSeconds: value('classbridge_process_cpu_seconds_total'),
+        controlRssBytes: value('classbridge_process_resident_memory_bytes'),
+        controlFds: value('classbridge_process_open_fds'),
+        objects,
+      };
+    },
+    stop: async () => undefined,
+  };
+}
+
+/** Bare mediasoup (the yardstick), started on loopback as a process of its own. */
+export async function startRawMediasoup(workers: number): Promise<LoadTarget> {
+  const server = await startServerProcess({ SFU_WORKERS: String(workers) }, { gcPreload: false, mainPath: rawMainPath });
+  return {
+    kind: 'raw-mediasoup',
+    url: server.url,
+    workers,
+    prepare: async () => undefined,
+    tokenFor: async (bot) => `${lessonIdOf(bot.lesson)}:${bot.id}`,
+    async read() {
+      const stats = (await server.api('GET', '/stats')).body as Record<string, number>;
+      const { workerPids: _pids, ...objects } = stats;
+      return localReading(server, objects);
+    },
+    stop: () => server.stop(),
+  };
+}
