@@ -41,6 +41,8 @@ export interface StepResult {
   lossPct: number;
   delayMs: { audio: Percentiles; video: Percentiles };
   workerCpuCores: number;
+  /** Each worker's share of a core (local servers): how evenly lessons spread. */
+  perWorkerCpuCores: number[];
   /** Worker CPU per packet forwarded to a subscriber (µs): the SFU's cost, whatever the mix. */
   workerUsPerPacket: number | null;
   /** Worker CPU per receiving video stream (share of a core). */
@@ -227,6 +229,10 @@ async function measureStep(
     lossPct: round(lossPct, 3),
     delayMs: { audio: percentiles(audioDelays), video: percentiles(videoDelays) },
     workerCpuCores: round(workerCpuCores, 3),
+    perWorkerCpuCores:
+      end.target.perWorkerCpuSeconds.length === begin.target.perWorkerCpuSeconds.length
+        ? end.target.perWorkerCpuSeconds.map((cpu, i) => round((cpu - begin.target.perWorkerCpuSeconds[i]!) / seconds, 3))
+        : [],
     workerUsPerPacket: packets > 0 ? round((workerCpuCores * seconds * 1e6) / packets, 2) : null,
     workerCoresPerVideoStream: end.fleet.totals.videoStreams > 0 ? round(workerCpuCores / end.fleet.totals.videoStreams, 5) : null,
     controlCpuCores: orNull(controlCpuCores, 3),

@@ -14,6 +14,8 @@ import type { BotPlan, ScenarioPlan } from './scenarios.js';
 export interface TargetReading {
   /** mediasoup workers, summed. */
   workerCpuSeconds: number;
+  /** Each worker's (local targets; a restarted worker changes the list). */
+  perWorkerCpuSeconds: number[];
   workerRssBytes: number | null;
   /** The control process (signaling, or the raw server's Node process). */
   controlCpuSeconds: number | null;
@@ -52,6 +54,7 @@ async function localReading(server: ServerProcess, objects: Record<string, numbe
   const rss = await Promise.all(workers.map(rssBytesOf));
   return {
     workerCpuSeconds: cpu.reduce<number>((sum, value) => sum + (value ?? 0), 0),
+    perWorkerCpuSeconds: cpu.map((value) => value ?? 0),
     workerRssBytes: rss.reduce<number>((sum, value) => sum + (value ?? 0), 0),
     controlCpuSeconds: await cpuSecondsOf(server.pid),
     controlRssBytes: await rssBytesOf(server.pid),
@@ -123,6 +126,7 @@ export async function remoteClassBridge(url: string, adminKey: string, workers: 
       };
       return {
         workerCpuSeconds: value('classbridge_sfu_worker_cpu_seconds') ?? 0,
+        perWorkerCpuSeconds: [],
         workerRssBytes: null,
         controlCpuSeconds: value('classbridge_process_cpu_seconds_total'),
         controlRssBytes: value('classbridge_process_resident_memory_bytes'),
