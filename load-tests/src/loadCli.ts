@@ -47,6 +47,7 @@ Options (defaults in brackets):
   --url URL          a running ClassBridge server instead of one started here (needs --admin-key;
                      its directory must hold the load lessons: see --print-directory)
   --admin-key KEY    that server's ADMIN_API_KEY
+  --server-env K=V   configuration for the server this run starts (repeatable), e.g. ECHO_GUARD=off
   --print-directory  print the directory JSON the run's lessons need, and exit
   --out DIR          where the JSON and HTML reports go [load-tests/reports]
   --name NAME        report file name (without extension) [load-<scenario>-<time>]
@@ -71,6 +72,7 @@ const { values } = parseArgs({
     churn: { type: 'string', default: '0' },
     url: { type: 'string' },
     'admin-key': { type: 'string' },
+    'server-env': { type: 'string', multiple: true, default: [] },
     'print-directory': { type: 'boolean', default: false },
     out: { type: 'string' },
     name: { type: 'string' },
@@ -122,6 +124,13 @@ const churn = integer('churn', 0, 600);
 const botProcesses = integer('bot-processes', 1, 64);
 const compareRaw = onOff('raw');
 if (values.url && !values['admin-key']) fail('--url needs --admin-key');
+const serverEnv: Record<string, string> = {};
+for (const pair of values['server-env'] ?? []) {
+  const match = /^([A-Z][A-Z0-9_]{0,63})=(.{0,500})$/.exec(pair);
+  if (!match) fail(`--server-env takes NAME=value (got ${JSON.stringify(pair)})`);
+  serverEnv[match[1]!] = match[2]!;
+}
+if (values.url && Object.keys(serverEnv).length) fail('--server-env configures a server this run starts, not one at --url');
 if (values.url && !/^https?:\/\//.test(values.url)) fail('--url is an http(s) URL');
 
 const wanted = expectedStreams(plan);
@@ -147,7 +156,7 @@ const runOptions = { plan, botProcesses, seconds, rampPerSecond: ramp, steps, se
 
 const targets: Array<() => Promise<LoadTarget>> = [];
 if (compareRaw) targets.push(() => startRawMediasoup(workers));
-targets.push(() => (values.url ? remoteClassBridge(values.url, values['admin-key']!, workers) : startLocalClassBridge(workers, plan)));
+targets.push(() => (values.url ? remoteClassBridge(values.url, values['admin-key']!, workers) : startLocalClassBridge(workers, plan, serverEnv)));
 for (const start of targets) {
   const target = await start();
   try {
@@ -162,7 +171,7 @@ const result: LoadRunResult = {
   report: 'classbridge-load',
   scenario,
   description: plan.description,
-  params: { ...plan.params, seconds, steps, ramp, workers, botProcesses, churn, target: values.url ?? 'local' },
+  params: { ...plan.params, seconds, steps, ramp, workers, botProcesses, churn, target: values.url ?? 'local', serverEnv },
   expected: wanted,
   startedAt,
   finishedAt: new Date().toISOString(),

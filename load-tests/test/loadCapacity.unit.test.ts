@@ -20,6 +20,7 @@ function step(bots: number, overrides: Partial<StepResult> = {}): StepResult {
     workerUsPerPacket: 13,
     workerCoresPerVideoStream: 0.002,
     controlCpuCores: 0.01,
+    otherCpuCores: 0.05,
     botCpuCores: 0.5,
     botEventLoopBusy: 0.4,
     botUsPerPacket: 80,

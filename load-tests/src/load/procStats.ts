@@ -40,21 +40,35 @@ export async function fdCountOf(pid: number): Promise<number | null> {
   }
 }
 
-/** Children of `parentPid` whose command name starts with `commandPrefix` (mediasoup workers: "mediasoup-worke"). */
-export async function childPids(parentPid: number, commandPrefix: string): Promise<number[]> {
-  const pids: number[] = [];
+/** A process below another: its pid and command name (as /proc/PID/stat gives it, 15 characters at most). */
+export interface ProcessEntry {
+  pid: number;
+  command: string;
+}
+
+/** Every process below `rootPid` (children, theirs, …), read from /proc in one pass. */
+export async function descendants(rootPid: number): Promise<ProcessEntry[]> {
+  const children = new Map<number, ProcessEntry[]>();
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8');
       const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parentPid && command.startsWith(commandPrefix)) pids.push(Number(entry));
+      children.set(ppid, [...(children.get(ppid) ?? []), { pid: Number(entry), command }]);
     } catch {
       // exited while we looked
     }
   }
-  return pids.sort((a, b) => a - b);
+  const found: ProcessEntry[] = [];
+  const queue = [rootPid];
+  while (queue.length) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found.sort((a, b) => a.pid - b.pid);
 }
 
 /** Jiffies per CPU (busy, total) from /proc/stat: the first entry is the whole machine. */

@@ -48,6 +48,8 @@ export interface StepResult {
   /** Worker CPU per receiving video stream (share of a core). */
   workerCoresPerVideoStream: number | null;
   controlCpuCores: number | null;
+  /** The server's other processes (caption and echo-guard worker, ffmpeg): ClassBridge's cost off the SFU. */
+  otherCpuCores: number | null;
   botCpuCores: number;
   /** The busiest bot process's event-loop busy share (0..1): near 1, bots fall behind. */
   botEventLoopBusy: number;
@@ -236,6 +238,8 @@ async function measureStep(
     workerUsPerPacket: packets > 0 ? round((workerCpuCores * seconds * 1e6) / packets, 2) : null,
     workerCoresPerVideoStream: end.fleet.totals.videoStreams > 0 ? round(workerCpuCores / end.fleet.totals.videoStreams, 5) : null,
     controlCpuCores: orNull(controlCpuCores, 3),
+    otherCpuCores:
+      end.target.otherCpuSeconds !== null && begin.target.otherCpuSeconds !== null ? round(Math.max(0, end.target.otherCpuSeconds - begin.target.otherCpuSeconds) / seconds, 3) : null,
     botCpuCores: round(botCpuCores, 3),
     botEventLoopBusy: round(botEventLoopBusy, 3),
     botUsPerPacket: packets + packetsSent > 0 ? round((botCpuCores * seconds * 1e6) / (packets + packetsSent), 1) : null,

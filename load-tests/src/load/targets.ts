@@ -7,7 +7,7 @@ import type { RestClient } from '../harness/restClient.js';
 import { parseMetric, startServerProcess } from '../harness/serverProcess.js';
 import type { ServerProcess } from '../harness/serverProcess.js';
 import { lessonIdOf, loadDirectory, tokenRequestOf } from './loadDirectory.js';
-import { childPids, cpuSecondsOf, fdCountOf, rssBytesOf } from './procStats.js';
+import { cpuSecondsOf, descendants, fdCountOf, rssBytesOf } from './procStats.js';
 import type { BotPlan, ScenarioPlan } from './scenarios.js';
 
 /** CPU seconds and memory of a target's parts at one moment. */
@@ -17,6 +17,9 @@ export interface TargetReading {
   /** Each worker's (local targets; a restarted worker changes the list). */
   perWorkerCpuSeconds: number[];
   workerRssBytes: number | null;
+  /** The server's other processes (caption and echo-guard worker, ffmpeg, coturn), summed. */
+  otherCpuSeconds: number | null;
+  otherRssBytes: number | null;
   /** The control process (signaling, or the raw server's Node process). */
   controlCpuSeconds: number | null;
   controlRssBytes: number | null;
@@ -49,10 +52,16 @@ const LOAD_SERVER_ENV = {
 };
 
 async function localReading(server: ServerProcess, objects: Record<string, number>): Promise<TargetReading> {
-  const workers = await childPids(server.pid, 'mediasoup-work');
+  const below = await descendants(server.pid);
+  const workers = below.filter((entry) => entry.command.startsWith('mediasoup-work')).map((entry) => entry.pid);
+  const others = below.filter((entry) => !entry.command.startsWith('mediasoup-work')).map((entry) => entry.pid);
   const cpu = await Promise.all(workers.map(cpuSecondsOf));
   const rss = await Promise.all(workers.map(rssBytesOf));
+  const otherCpu = await Promise.all(others.map(cpuSecondsOf));
+  const otherRss = await Promise.all(others.map(rssBytesOf));
   return {
+    otherCpuSeconds: otherCpu.reduce<number>((sum, value) => sum + (value ?? 0), 0),
+    otherRssBytes: otherRss.reduce<number>((sum, value) => sum + (value ?? 0), 0),
     workerCpuSeconds: cpu.reduce<number>((sum, value) => sum + (value ?? 0), 0),
     perWorkerCpuSeconds: cpu.map((value) => value ?? 0),
     workerRssBytes: rss.reduce<number>((sum, value) => sum + (value ?? 0), 0),
@@ -127,6 +136,8 @@ export async function remoteClassBridge(url: string, adminKey: string, workers: 
       return {
         workerCpuSeconds: value('classbridge_sfu_worker_cpu_seconds') ?? 0,
         perWorkerCpuSeconds: [],
+        otherCpuSeconds: null,
+        otherRssBytes: null,
         workerRssBytes: null,
         controlCpuSeconds: value('classbridge_process_cpu_seconds_total'),
         controlRssBytes: value('classbridge_process_resident_memory_bytes'),
