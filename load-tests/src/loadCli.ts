@@ -22,6 +22,7 @@ import type { TargetRun } from './load/runLoad.js';
 import { MAX_FLOOR_SPEAKERS, expectedStreams, planScenario, scenarioDescriptions, scenarioNames } from './load/scenarios.js';
 import type { ScenarioName } from './load/scenarios.js';
 import { remoteClassBridge, startLocalClassBridge, startRawMediasoup } from './load/targets.js';
+import { startLocalCluster } from './load/clusterTarget.js';
 import type { LoadTarget } from './load/targets.js';
 import { ProgressLine } from './load/ProgressLine.js';
 
@@ -44,6 +45,8 @@ Options (defaults in brackets):
   --bot-processes P  processes the bots are spread over [the machine's cores]
   --raw on|off       also run the same bots against bare mediasoup (overhead ratio) [on]
   --churn C          leave-and-rejoin operations per minute while measuring (soak) [0]
+  --cluster N        run ClassBridge as a cluster on loopback instead: Redis, N SFU nodes (one worker
+                     each), two signaling nodes behind a balancer [0: one process]
   --url URL          a running ClassBridge server instead of one started here (needs --admin-key;
                      its directory must hold the load lessons: see --print-directory)
   --admin-key KEY    that server's ADMIN_API_KEY
@@ -71,6 +74,7 @@ const { values } = parseArgs({
     raw: { type: 'string', default: 'on' },
     churn: { type: 'string', default: '0' },
     url: { type: 'string' },
+    cluster: { type: 'string', default: '0' },
     'admin-key': { type: 'string' },
     'server-env': { type: 'string', multiple: true, default: [] },
     'print-directory': { type: 'boolean', default: false },
@@ -122,6 +126,8 @@ const ramp = integer('ramp', 1, 200);
 const workers = integer('workers', 1, 64);
 const churn = integer('churn', 0, 600);
 const botProcesses = integer('bot-processes', 1, 64);
+const clusterNodes = integer('cluster', 0, 8);
+if (clusterNodes > 0 && values.url) fail('--cluster starts a cluster here; --url targets one elsewhere: one or the other');
 const compareRaw = onOff('raw');
 if (values.url && !values['admin-key']) fail('--url needs --admin-key');
 const serverEnv: Record<string, string> = {};
@@ -155,8 +161,10 @@ const runs: TargetRun[] = [];
 const runOptions = { plan, botProcesses, seconds, rampPerSecond: ramp, steps, settleSeconds: 3, churnPerMinute: churn, sampleSeconds: Math.min(5, Math.max(1, seconds / 10)), progress: (line: string) => progress.update(line) };
 
 const targets: Array<() => Promise<LoadTarget>> = [];
-if (compareRaw) targets.push(() => startRawMediasoup(workers));
-targets.push(() => (values.url ? remoteClassBridge(values.url, values['admin-key']!, workers) : startLocalClassBridge(workers, plan, serverEnv)));
+if (compareRaw) targets.push(() => startRawMediasoup(clusterNodes || workers));
+targets.push(() =>
+  values.url ? remoteClassBridge(values.url, values['admin-key']!, workers) : clusterNodes > 0 ? startLocalCluster(clusterNodes, plan, serverEnv) : startLocalClassBridge(workers, plan, serverEnv),
+);
 for (const start of targets) {
   const target = await start();
   try {
@@ -171,7 +179,7 @@ const result: LoadRunResult = {
   report: 'classbridge-load',
   scenario,
   description: plan.description,
-  params: { ...plan.params, seconds, steps, ramp, workers, botProcesses, churn, target: values.url ?? 'local', serverEnv },
+  params: { ...plan.params, seconds, steps, ramp, workers, botProcesses, churn, target: values.url ?? (clusterNodes > 0 ? `loopback cluster of ${clusterNodes} SFU nodes` : 'local'), serverEnv },
   expected: wanted,
   startedAt,
   finishedAt: new Date().toISOString(),

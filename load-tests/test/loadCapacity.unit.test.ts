@@ -1,4 +1,5 @@
 import { summarizeRun, targetCapacity } from '../src/load/capacity.js';
+import { capacityReport, renderCapacityReport } from '../src/load/capacityReport.js';
 import { renderRunReport } from '../src/load/report.js';
 import type { LoadRunResult } from '../src/load/report.js';
 import type { StepResult, TargetRun } from '../src/load/runLoad.js';
@@ -26,6 +27,7 @@ function step(bots: number, overrides: Partial<StepResult> = {}): StepResult {
     botUsPerPacket: 80,
     machineBusy: 0.5,
     perCoreBusy: [0.5, 0.5],
+    udpReceiveBufferDrops: 0,
     workerRssMiB: 40,
     controlRssMiB: 90,
     controlFds: 100,
@@ -88,5 +90,40 @@ describe('HTML report', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toContain('<script>');
     expect(html.match(/<tr><td>/g)?.length).toBeGreaterThanOrEqual(6); // capacity 2, steps 2, after-leave 2
+  });
+});
+
+describe('capacity report', () => {
+  const result = (scenario: string, params: Record<string, unknown>, runs: TargetRun[]): LoadRunResult => ({
+    report: 'classbridge-load',
+    scenario,
+    description: scenario,
+    params,
+    expected: { audio: 1, video: 1, bots: 11, publishers: 1 },
+    startedAt: '2026-12-03T00:00:00Z',
+    finishedAt: '2026-12-03T00:01:00Z',
+    machine: { cpus: 2, model: 'test', memoryGiB: 24, node: 'v20', kernel: '6' },
+    bots: {},
+    summary: summarizeRun(runs),
+    runs,
+  });
+
+  it('lists each scenario run with its capacity and ratio, and judges churned runs of 25 minutes or more as soaks', () => {
+    const soakRun = run('classbridge', []);
+    soakRun.timeline = Array.from({ length: 40 }, (_, i) => ({ atSeconds: i * 45, bots: 13, packetsPerSecond: 3000, workerCpuCores: 0.1, controlRssMiB: 90, workerRssMiB: 40, controlFds: 80, botRssMiB: 300 }));
+    soakRun.churned = 180;
+    const report = capacityReport(
+      [
+        { file: 'livestream.json', result: result('livestream', { seconds: 20, churn: 0 }, [run('raw-mediasoup', [step(10, { workerUsPerPacket: 10 })]), run('classbridge', [step(10, { workerUsPerPacket: 10.4 })])]) },
+        { file: 'soak.json', result: result('classroom', { seconds: 1800, churn: 6 }, [soakRun]) },
+      ],
+      new Date('2026-12-03T12:00:00Z'),
+    );
+    expect(report.scenarios.map((s) => [s.scenario, s.overheadRatio, s.classbridge?.videoStreamsPerWorker])).toEqual([['livestream', 1.04, 500]]);
+    expect(report.soak).toHaveLength(1);
+    expect(report.soak[0]).toMatchObject({ target: 'classbridge', churned: 180, growing: false, leakedObjects: 0 });
+    const html = renderCapacityReport(report);
+    expect(html).toContain('<a href="livestream.html">livestream</a>');
+    expect(html).toContain('平稳 steady');
   });
 });

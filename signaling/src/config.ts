@@ -23,6 +23,8 @@ export interface ServerConfig {
   tokenSecret: string;
   /** Serve the demo pages and the seeded demo district. */
   demo: boolean;
+  /** A directory JSON file (districts, schools, classrooms, teachers, lessons) imported into an empty store at start (SEED_FILE). */
+  seedFile: string | undefined;
   logLevel: string;
   /** Per-socket message budget: burst size and refill per second. */
   rateLimit: RateBudget;
@@ -180,6 +182,7 @@ const envSchema = z.object({
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   TOKEN_SECRET: z.string().min(32, 'TOKEN_SECRET must be at least 32 characters').optional(),
   DEMO: z.enum(['0', '1', 'true', 'false']).default('0'),
+  SEED_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(30),
@@ -319,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
     adminApiKey: e.ADMIN_API_KEY ?? DEMO_API_KEY,
     tokenSecret: e.TOKEN_SECRET ?? DEMO_SECRET,
     demo,
+    seedFile: e.SEED_FILE === undefined ? undefined : path.resolve(e.SEED_FILE),
     logLevel: e.LOG_LEVEL,
     rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },
     limits: {

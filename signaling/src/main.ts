@@ -1,5 +1,7 @@
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import { demoDistrict } from '@classbridge/seeds';
+import type { DirectoryInput } from './domain/schemas.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
@@ -18,7 +20,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, { logger, ...(config.demo ? { seed: demoDistrict(new Date()) } : {}) }).catch((error: unknown) => {
+  const seed = config.seedFile ? await readSeedFile(config.seedFile) : config.demo ? demoDistrict(new Date()) : undefined;
+  const server = await startServer(config, { logger, ...(seed ? { seed } : {}) }).catch((error: unknown) => {
     // Start-up failures an operator fixes (a bad setting, Redis unreachable): the message, not a stack.
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(error instanceof ConfigError ? 2 : 1);
@@ -35,6 +38,16 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/** SEED_FILE's directory (the store validates it on import); a file that is not there or not JSON stops the start. */
+async function readSeedFile(file: string): Promise<DirectoryInput> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as DirectoryInput;
+  } catch (error) {
+    process.stderr.write(`SEED_FILE ${file}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
 }
 
 main().catch((error: unknown) => {

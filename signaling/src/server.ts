@@ -72,7 +72,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
   const store: DirectoryStore = cluster?.store ?? (await JsonFileDirectoryStore.open(config.dataDir));
   if (seed && (await store.isEmpty())) {
     await store.importDirectory(seed);
-    logger.info('loaded the demo district into an empty store');
+    logger.info({ schools: seed.schools?.length ?? 0, classrooms: seed.classrooms?.length ?? 0, lessons: seed.lessons?.length ?? 0 }, config.seedFile ? 'imported SEED_FILE into an empty store' : 'loaded the demo district into an empty store');
   }
   const sfu =
     givenSfu ??

@@ -7,6 +7,11 @@ describe('loadConfig', () => {
     expect(config.tokenSecret.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('takes a seed directory file (SEED_FILE) as an absolute path, none by default', () => {
+    expect(loadConfig({ DEMO: '1' }, 2).seedFile).toBeUndefined();
+    expect(loadConfig({ DEMO: '1', SEED_FILE: 'district.json' }, 2).seedFile).toBe(`${process.cwd()}/district.json`);
+  });
+
   it('requires real secrets outside demo mode', () => {
     expect(() => loadConfig({}, 2)).toThrow(ConfigError);
     const config = loadConfig({ ADMIN_API_KEY: 'k'.repeat(16), TOKEN_SECRET: 's'.repeat(32), PORT: '8080', RTC_ANNOUNCED_IP: '203.0.113.7' }, 4);

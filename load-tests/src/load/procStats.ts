@@ -97,3 +97,16 @@ export function busyShare(before: MachineTimes, after: MachineTimes): { machine:
   };
   return { machine: share(0), perCore: after.cpus.slice(1).map((_, i) => share(i + 1)) };
 }
+
+/** This machine's UDP receive-buffer overflows (/proc/net/snmp RcvbufErrors): packets dropped at some socket, a bot's or the server's, because its reader fell behind. */
+export async function udpReceiveBufferErrors(): Promise<number | null> {
+  try {
+    const lines = (await fs.readFile('/proc/net/snmp', 'utf8')).split('\n').filter((line) => line.startsWith('Udp:'));
+    const names = lines[0]!.split(/\s+/);
+    const values = lines[1]!.split(/\s+/);
+    const value = Number(values[names.indexOf('RcvbufErrors')]);
+    return Number.isFinite(value) ? value : null;
+  } catch {
+    return null;
+  }
+}

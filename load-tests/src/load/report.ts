@@ -61,7 +61,7 @@ export function renderRunReport(result: LoadRunResult): string {
     .flatMap((run) =>
       run.steps.map(
         (s) =>
-          `<tr><td>${targetName(run.target)}</td><td>${s.bots}</td><td>${s.receivingStreams.video}/${s.expectedStreams.video}</td><td>${s.receivingStreams.audio}/${s.expectedStreams.audio}</td><td>${s.packetsPerSecond}</td><td>${s.mbitPerSecond}</td><td class="${s.lossPct > LOSS_LIMIT_PCT ? 'bad' : ''}">${s.lossPct}</td><td>${show(s.delayMs.audio.p95)}</td><td>${show(s.delayMs.video.p95)}</td><td>${s.workerCpuCores}</td><td>${show(s.workerUsPerPacket)}</td><td>${show(s.controlCpuCores)}</td><td>${show(s.otherCpuCores)}</td><td>${s.botCpuCores}</td><td>${Math.round(s.machineBusy * 100)}${s.botsLimited ? ' ⚠' : ''}</td><td>${show(s.joinMs.p95)}</td><td>${s.failures}</td></tr>`,
+          `<tr><td>${targetName(run.target)}</td><td>${s.bots}</td><td>${s.receivingStreams.video}/${s.expectedStreams.video}</td><td>${s.receivingStreams.audio}/${s.expectedStreams.audio}</td><td>${s.packetsPerSecond}</td><td>${s.mbitPerSecond}</td><td class="${s.lossPct > LOSS_LIMIT_PCT ? 'bad' : ''}">${s.lossPct}</td><td>${show(s.delayMs.audio.p95)}</td><td>${show(s.delayMs.video.p95)}</td><td>${s.workerCpuCores}</td><td>${show(s.workerUsPerPacket)}</td><td>${show(s.controlCpuCores)}</td><td>${show(s.otherCpuCores)}</td><td>${s.botCpuCores}</td><td>${Math.round(s.machineBusy * 100)}${s.botsLimited ? ' ⚠' : ''}</td><td>${show(s.udpReceiveBufferDrops)}</td><td>${show(s.joinMs.p95)}</td><td>${s.failures}</td></tr>`,
       ),
     )
     .join('');
@@ -77,7 +77,7 @@ export function renderRunReport(result: LoadRunResult): string {
 <table><tr><th>服务器 Server</th><th>µs/包 µs/packet</th><th>每 worker 包/秒 packets/s per worker</th><th>每 worker 视频订阅流 video streams per worker</th><th>依据（机器人数）basis (bots)</th><th>饱和于 saturated at</th><th>推算 extrapolated</th></tr>${capacityRows}</table>
 <p class="note">一个 mediasoup worker 是单线程的：每 worker 容量即每核容量。A mediasoup worker is one thread: capacity per worker is capacity per core. 饱和 Saturation: loss &gt; ${LOSS_LIMIT_PCT} % or delay p95 &gt; ${DELAY_P95_LIMIT_MS} ms.</p>
 <h2>各步骤 Steps</h2>
-<table><tr><th>服务器 Server</th><th>机器人 bots</th><th>视频流 video</th><th>音频流 audio</th><th>包/秒 pkt/s</th><th>Mbit/s</th><th>丢包 loss %</th><th>音频时延 p95 audio ms</th><th>视频时延 p95 video ms</th><th>SFU 核 cores</th><th>µs/包</th><th>信令核 signaling cores</th><th>其他进程核 other cores</th><th>机器人核 bot cores</th><th>机器繁忙 machine %</th><th>入会 p95 join ms</th><th>失败 failures</th></tr>${stepRows}</table>
+<table><tr><th>服务器 Server</th><th>机器人 bots</th><th>视频流 video</th><th>音频流 audio</th><th>包/秒 pkt/s</th><th>Mbit/s</th><th>丢包 loss %</th><th>音频时延 p95 audio ms</th><th>视频时延 p95 video ms</th><th>SFU 核 cores</th><th>µs/包</th><th>信令核 signaling cores</th><th>其他进程核 other cores</th><th>机器人核 bot cores</th><th>机器繁忙 machine %</th><th>UDP 缓冲区丢弃 UDP buffer drops</th><th>入会 p95 join ms</th><th>失败 failures</th></tr>${stepRows}</table>
 <h2>图表 Charts</h2><div class="charts">${charts}</div>
 <h2>离开之后 After everyone left</h2>
 <table><tr><th>服务器 Server</th><th>剩余 mediasoup 对象 mediasoup objects left</th><th>轮换次数 churned</th><th>失败 failures</th></tr>${leftovers}</table>

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { percentile } from '../stats.js';
 import { ShardedFleet } from './ShardedFleet.js';
 import type { FleetReading } from './ShardedFleet.js';
-import { busyShare, machineTimes } from './procStats.js';
+import { busyShare, machineTimes, udpReceiveBufferErrors } from './procStats.js';
 import type { MachineTimes } from './procStats.js';
 import { expectedStreams } from './scenarios.js';
 import type { ScenarioPlan } from './scenarios.js';
@@ -57,6 +57,8 @@ export interface StepResult {
   botUsPerPacket: number | null;
   machineBusy: number;
   perCoreBusy: number[];
+  /** UDP packets this machine dropped at full socket receive buffers in the window (bots' or server's): loss that is the machine's, not the network's. */
+  udpReceiveBufferDrops: number | null;
   workerRssMiB: number | null;
   controlRssMiB: number | null;
   controlFds: number | null;
@@ -245,6 +247,7 @@ async function measureStep(
     botUsPerPacket: packets + packetsSent > 0 ? round((botCpuCores * seconds * 1e6) / (packets + packetsSent), 1) : null,
     machineBusy: round(busy.machine, 3),
     perCoreBusy: busy.perCore.map((share) => round(share, 3)),
+    udpReceiveBufferDrops: end.udpDrops !== null && begin.udpDrops !== null ? end.udpDrops - begin.udpDrops : null,
     workerRssMiB: orNull(end.target.workerRssBytes === null ? null : end.target.workerRssBytes / MiB),
     controlRssMiB: orNull(end.target.controlRssBytes === null ? null : end.target.controlRssBytes / MiB),
     controlFds: end.target.controlFds,
@@ -262,11 +265,12 @@ interface Reading {
   target: TargetReading;
   fleet: FleetReading;
   machine: MachineTimes;
+  udpDrops: number | null;
 }
 
 async function reading(target: LoadTarget, fleet: ShardedFleet): Promise<Reading> {
-  const [targetReading, machine, fleetReading] = await Promise.all([target.read(), machineTimes(), fleet.read()]);
-  return { at: performance.now(), target: targetReading, fleet: fleetReading, machine };
+  const [targetReading, machine, fleetReading, udpDrops] = await Promise.all([target.read(), machineTimes(), fleet.read(), udpReceiveBufferErrors()]);
+  return { at: performance.now(), target: targetReading, fleet: fleetReading, machine, udpDrops };
 }
 
 function percentiles(histogram: FleetReading['delays']['audio']): Percentiles {

@@ -83,9 +83,10 @@ async function classbridgeObjects(rest: RestClient): Promise<{ objects: Record<s
 
 /** A ClassBridge server this run starts on loopback, seeded with the plan's directory. */
 export async function startLocalClassBridge(workers: number, plan: ScenarioPlan, extraEnv: Record<string, string> = {}): Promise<LoadTarget> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-load-'));
-  await fs.writeFile(path.join(dataDir, 'directory.json'), JSON.stringify(loadDirectory(plan, new Date())));
-  const server = await startServerProcess({ ...LOAD_SERVER_ENV, SFU_WORKERS: String(workers), DATA_DIR: dataDir, ...extraEnv }, { gcPreload: false, readyTimeoutMs: 60_000 });
+  const seedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-load-seed-'));
+  const seedFile = path.join(seedDir, 'directory.json');
+  await fs.writeFile(seedFile, JSON.stringify(loadDirectory(plan, new Date())));
+  const server = await startServerProcess({ ...LOAD_SERVER_ENV, SFU_WORKERS: String(workers), SEED_FILE: seedFile, ...extraEnv }, { gcPreload: false, readyTimeoutMs: 60_000 });
   return {
     kind: 'classbridge',
     url: server.url,
@@ -100,7 +101,10 @@ export async function startLocalClassBridge(workers: number, plan: ScenarioPlan,
     async read() {
       return localReading(server, (await classbridgeObjects(server)).objects);
     },
-    stop: () => server.stop(),
+    async stop() {
+      await server.stop();
+      await fs.rm(seedDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -120,7 +124,7 @@ export async function remoteClassBridge(url: string, adminKey: string, workers: 
     async prepare(plan) {
       for (const { index } of plan.lessons) {
         const answer = await rest.api('POST', `/api/lessons/${lessonIdOf(index)}/start`);
-        if (answer.status !== 200) throw new Error(`${url} has no lesson ${lessonIdOf(index)} to start (${answer.status}): seed it with the directory \`npm run load -- --print-directory\` writes`);
+        if (answer.status !== 200) throw new Error(`${url} has no lesson ${lessonIdOf(index)} to start (${answer.status}): start that server with SEED_FILE set to what \`npm run load -- --print-directory\` prints`);
       }
     },
     tokenFor: (bot) => rest.mintToken(lessonIdOf(bot.lesson), tokenRequestOf(bot)),
