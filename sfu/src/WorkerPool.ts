@@ -89,7 +89,8 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     const worker = await mediasoup.createWorker({ logLevel: this.#config.logLevel });
     const port = this.#config.rtcPort === 0 ? undefined : this.#config.rtcPort + index;
     const announcedAddress = resolveAnnouncedAddress(this.#config);
-    const listen = { ip: this.#config.listenIp, ...(announcedAddress ? { announcedAddress } : {}), port };
+    const buffers = this.#config.socketBufferBytes > 0 ? { sendBufferSize: this.#config.socketBufferBytes, recvBufferSize: this.#config.socketBufferBytes } : {};
+    const listen = { ip: this.#config.listenIp, ...(announcedAddress ? { announcedAddress } : {}), port, ...buffers };
     let webRtcServer: types.WebRtcServer;
     try {
       // UDP first; TCP on the same port for school firewalls that drop UDP.

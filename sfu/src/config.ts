@@ -16,6 +16,13 @@ export interface SfuConfig {
    * 0 lets each worker pick a free port (tests).
    */
   rtcPort: number;
+  /**
+   * Kernel send and receive buffer of each worker's media sockets (bytes; 0: the OS default). A
+   * worker that is off the CPU for a moment (a busy machine) or a burst of key frames from many
+   * classrooms at once must not overflow the default ~208 KiB: those drops look like network loss.
+   * The kernel caps it at net.core.rmem_max / wmem_max.
+   */
+  socketBufferBytes: number;
   /** Start bitrate estimate for new transports: conservative, rural uplinks are thin. */
   initialAvailableOutgoingBitrate: number;
   logLevel: types.WorkerLogLevel;
@@ -27,11 +34,14 @@ export interface SfuConfig {
   pipeAnnouncedAddress?: string;
 }
 
+export const DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export function defaultSfuConfig(overrides: Partial<SfuConfig> = {}): SfuConfig {
   return {
     numWorkers: os.availableParallelism(),
     listenIp: '0.0.0.0',
     rtcPort: 40000,
+    socketBufferBytes: DEFAULT_SOCKET_BUFFER_BYTES,
     initialAvailableOutgoingBitrate: 600_000,
     logLevel: 'warn',
     tapListenIp: '127.0.0.1',

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { pino } from 'pino';
 import { createClient, type RedisClientType } from 'redis';
 import { LocalSfu } from './LocalSfu.js';
-import { defaultSfuConfig } from './config.js';
+import { DEFAULT_SOCKET_BUFFER_BYTES, defaultSfuConfig } from './config.js';
 import { SfuNodeServer } from './remote/SfuNodeServer.js';
 import { NodeHeartbeat } from './remote/NodeHeartbeat.js';
 import { reportRedisTrouble } from './remote/reportRedisTrouble.js';
@@ -29,6 +29,14 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+function bytes(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 256 * 1024 * 1024) fail(`${name} must be a byte count (0–268435456), not ${JSON.stringify(text)}`);
+  return value;
+}
+
 const redisUrl = process.env['REDIS_URL'] ?? fail('REDIS_URL is required: the SFU node takes its orders over Redis');
 const nodeId = process.env['SFU_NODE_ID'] ?? fail('SFU_NODE_ID is required (unique in the cluster, e.g. county-qinghe-1)');
 if (!/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) fail('SFU_NODE_ID: 1–64 letters, digits, dots, dashes or underscores');
@@ -41,6 +49,7 @@ const sfu = await LocalSfu.start(
     numWorkers,
     listenIp: process.env['RTC_LISTEN_IP'] ?? '0.0.0.0',
     rtcPort: port('RTC_PORT', 40_000),
+    socketBufferBytes: bytes('RTC_SOCKET_BUFFER_BYTES', DEFAULT_SOCKET_BUFFER_BYTES),
     ...(process.env['RTC_ANNOUNCED_IP'] ? { announcedAddress: process.env['RTC_ANNOUNCED_IP'] } : {}),
     pipeListenIp: process.env['PIPE_LISTEN_IP'] ?? '127.0.0.1',
     ...(process.env['PIPE_ANNOUNCED_IP'] ? { pipeAnnouncedAddress: process.env['PIPE_ANNOUNCED_IP'] } : {}),

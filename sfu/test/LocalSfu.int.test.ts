@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
 import { ErrorCode } from '@classbridge/protocol';
 import { LocalSfu, defaultSfuConfig } from '@classbridge/sfu';
@@ -34,6 +35,19 @@ describe('LocalSfu (real mediasoup workers)', () => {
   });
   afterAll(async () => {
     await sfu.close();
+  });
+
+  it('gives the workers\' media sockets the kernel buffers asked for (RTC_SOCKET_BUFFER_BYTES)', async () => {
+    // Linux doubles what is asked and caps it at rmem_max; 100 kB stays below any default cap.
+    const sized = await LocalSfu.start(defaultSfuConfig({ numWorkers: 1, rtcPort: 0, listenIp: '127.0.0.1', socketBufferBytes: 100_000 }), logger);
+    try {
+      const [pid] = sized.workerPids();
+      const sockets = execFileSync('ss', ['-u', '-a', '-m', '-n', '-p'], { encoding: 'utf8' }).split(/\n(?=\S)/).filter((entry) => entry.includes(`pid=${pid},`));
+      expect(sockets.length).toBeGreaterThan(0);
+      for (const socket of sockets) expect(socket).toMatch(/rb200000,.*tb200000/);
+    } finally {
+      await sized.close();
+    }
   });
 
   it('offers Opus with in-band FEC and DTX, VP8 and H264', async () => {

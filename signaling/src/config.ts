@@ -2,6 +2,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SOCKET_BUFFER_BYTES } from '@classbridge/sfu';
 import { selectorNames, type SelectorName } from './routing/selectors/createSelector.js';
 import type { RateBudget } from './limits/RateLimiter.js';
 import type { TurnConfig } from './turn/TurnCredentials.js';
@@ -14,6 +15,8 @@ export interface ServerConfig {
   host: string;
   rtcPort: number;
   rtcListenIp: string;
+  /** Kernel buffer of the media sockets (RTC_SOCKET_BUFFER_BYTES; 0: the OS default). */
+  rtcSocketBufferBytes: number;
   rtcAnnouncedAddress: string | undefined;
   numWorkers: number;
   dataDir: string;
@@ -176,6 +179,7 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   RTC_PORT: z.coerce.number().int().min(0).max(65535).default(40000),
   RTC_LISTEN_IP: z.string().default('0.0.0.0'),
+  RTC_SOCKET_BUFFER_BYTES: z.coerce.number().int().min(0).max(256 * 1024 * 1024).default(DEFAULT_SOCKET_BUFFER_BYTES),
   RTC_ANNOUNCED_IP: z.string().min(1).optional(),
   SFU_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   DATA_DIR: z.string().default('data'),
@@ -316,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cpuCount: number): ServerConf
     host: e.HOST,
     rtcPort: e.RTC_PORT,
     rtcListenIp: e.RTC_LISTEN_IP,
+    rtcSocketBufferBytes: e.RTC_SOCKET_BUFFER_BYTES,
     rtcAnnouncedAddress: e.RTC_ANNOUNCED_IP,
     numWorkers: e.SFU_WORKERS ?? cpuCount,
     dataDir: path.resolve(e.DATA_DIR),

@@ -82,6 +82,7 @@ export async function startServer(config: ServerConfig, { logger, seed, sfu: giv
         numWorkers: config.numWorkers,
         listenIp: config.rtcListenIp,
         rtcPort: config.rtcPort,
+        socketBufferBytes: config.rtcSocketBufferBytes,
         ...(config.rtcAnnouncedAddress ? { announcedAddress: config.rtcAnnouncedAddress } : {}),
       }),
       logger.child({ component: 'sfu' }),

@@ -12,6 +12,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEMO: '1', SEED_FILE: 'district.json' }, 2).seedFile).toBe(`${process.cwd()}/district.json`);
   });
 
+  it('sizes the media sockets\' kernel buffers (RTC_SOCKET_BUFFER_BYTES: 4 MiB by default, 0 for the OS default)', () => {
+    expect(loadConfig({ DEMO: '1' }, 2).rtcSocketBufferBytes).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ DEMO: '1', RTC_SOCKET_BUFFER_BYTES: '0' }, 2).rtcSocketBufferBytes).toBe(0);
+    expect(() => loadConfig({ DEMO: '1', RTC_SOCKET_BUFFER_BYTES: '-1' }, 2)).toThrow(/RTC_SOCKET_BUFFER_BYTES/);
+  });
+
   it('requires real secrets outside demo mode', () => {
     expect(() => loadConfig({}, 2)).toThrow(ConfigError);
     const config = loadConfig({ ADMIN_API_KEY: 'k'.repeat(16), TOKEN_SECRET: 's'.repeat(32), PORT: '8080', RTC_ANNOUNCED_IP: '203.0.113.7' }, 4);

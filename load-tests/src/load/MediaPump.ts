@@ -12,7 +12,8 @@ export interface PumpSender {
 }
 
 interface Layer {
-  video: IvfVideo;
+  /** The layer's frames (video only). */
+  video?: IvfVideo;
   ssrc: number;
   rid: string | undefined;
   sequenceNumber: number;
@@ -97,7 +98,7 @@ export class MediaPump {
       kind: 'audio',
       sender,
       payloadType: options.payloadType,
-      layers: [{ video: undefined as never, ssrc: options.ssrc, rid: undefined, sequenceNumber: randomUint16() }],
+      layers: [{ ssrc: options.ssrc, rid: undefined, sequenceNumber: randomUint16() }],
       opus: options.opus,
       index: Math.floor(Math.random() * options.opus.length),
       timestamp: randomUint32(),
@@ -142,11 +143,11 @@ export class MediaPump {
 }
 
 function sendVideoFrame(publication: Publication): void {
-  const frameCount = publication.layers[0]!.video.frames.length;
-  const frameIndex = publication.index % frameCount;
+  const frameIndex = publication.index % videoOf(publication.layers[0]!).frames.length;
   const now = sharedClockMs();
   for (const layer of publication.layers) {
-    const payloads = vp8Payloads(layer.video.frames[frameIndex % layer.video.frames.length]!);
+    const { frames } = videoOf(layer);
+    const payloads = vp8Payloads(frames[frameIndex % frames.length]!);
     payloads.forEach((payload, k) => {
       const header = new RtpHeader({
         payloadType: publication.payloadType,
@@ -183,7 +184,7 @@ function send(publication: Publication, layer: Layer, packet: RtpPacket): void {
 }
 
 function skipToKeyFrame(publication: Publication): void {
-  const { keyframes } = publication.layers[0]!.video;
+  const { keyframes } = videoOf(publication.layers[0]!);
   for (let step = 0; step < keyframes.length; step++) {
     if (keyframes[(publication.index + step) % keyframes.length]) {
       publication.index += step;
@@ -192,6 +193,7 @@ function skipToKeyFrame(publication: Publication): void {
   }
 }
 
-const layerFps = (publication: Publication) => publication.layers[0]!.video.fps;
+const videoOf = (layer: Layer): IvfVideo => layer.video!; // set on every layer of a video publication
+const layerFps = (publication: Publication) => videoOf(publication.layers[0]!).fps;
 const randomUint16 = () => Math.floor(Math.random() * 0x10000);
 const randomUint32 = () => Math.floor(Math.random() * 0x100000000);

@@ -14,6 +14,8 @@ export interface RawServerOptions {
   rtcPort: number;
   workers: number;
   initialAvailableOutgoingBitrate?: number;
+  /** Media sockets' kernel buffers, as ClassBridge's SFU sets them (RTC_SOCKET_BUFFER_BYTES). */
+  socketBufferBytes: number;
 }
 
 interface WorkerSlot {
@@ -92,7 +94,8 @@ export class RawMediasoupServer {
     const { host, rtcPort, workers } = this.options;
     for (let index = 0; index < workers; index++) {
       const worker = await mediasoup.createWorker({ logLevel: 'warn' });
-      const listen = { ip: host, port: rtcPort + index };
+      const buffers = this.options.socketBufferBytes > 0 ? { sendBufferSize: this.options.socketBufferBytes, recvBufferSize: this.options.socketBufferBytes } : {};
+      const listen = { ip: host, port: rtcPort + index, ...buffers };
       const server = await worker.createWebRtcServer({ listenInfos: [{ protocol: 'udp', ...listen }, { protocol: 'tcp', ...listen }] });
       this.#workers.push({ worker, server, routers: 0 });
     }
