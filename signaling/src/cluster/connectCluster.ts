@@ -8,6 +8,7 @@ import { ClassBridgeError, ErrorCode } from '@classbridge/protocol';
 import { ClusterSfu, NodeHeartbeat, availableNodes, reportRedisTrouble } from '@classbridge/sfu';
 import type { NodeInfo } from '@classbridge/sfu';
 import { createSelector, type SelectorName } from '../routing/selectors/createSelector.js';
+import { RecentPlacements } from '../routing/RecentPlacements.js';
 import type { LessonSessions } from '../routing/LessonSessions.js';
 import type { LiveLessonRegistry } from '../live/LiveLessonRegistry.js';
 import type { DirectoryStore } from '../store/DirectoryStore.js';
@@ -81,10 +82,15 @@ export async function connectCluster(options: ClusterOptions): Promise<RunningCl
   const selector = createSelector(options.selector);
   // Set once lessons are served: the region of the school a peer's media should stay near.
   let regionOf: (roomId: string, peerId: string | null) => Promise<string | null> = async () => null;
+  const recent = new RecentPlacements();
   const sfu: ClusterSfu = new ClusterSfu(new Map(), async (roomId, peerId) => {
-    const candidates = availableNodes(await registry.list(), Date.now()).filter((node) => sfu.nodeIds.includes(node.nodeId));
-    const chosen = selector.select(candidates, { region: await regionOf(roomId, peerId).catch(() => null) });
+    const listed = availableNodes(await registry.list(), Date.now()).filter((node) => sfu.nodeIds.includes(node.nodeId));
+    const region = await regionOf(roomId, peerId).catch(() => null);
+    // Read the clock after the awaits: a placement recorded meanwhile must not look older than it is.
+    const now = Date.now();
+    const chosen = selector.select(recent.adjust(listed, now), { region });
     if (!chosen) throw new ClassBridgeError(ErrorCode.MediaUnavailable, 'no SFU node can take this participant now');
+    recent.record(chosen.nodeId, peerId === null, now);
     return chosen.nodeId;
   });
   const follower = new SfuNodeFollower({ sfu, registry, publisher, subscriber, logger, settled });
