@@ -10,8 +10,9 @@ const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;',
 /** A small line chart as inline SVG: no scripts, no external assets, prints as is. */
 export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], options: { limit?: { y: number; label: string } } = {}): string {
   const width = 460;
-  const height = 240;
-  const pad = { left: 56, right: 12, top: 28, bottom: 40 };
+  const height = 220 + 14 * series.length;
+  // One legend line per series above the plot, so long names never overlap.
+  const pad = { left: 56, right: 12, top: 12 + 14 * series.length, bottom: 40 };
   const points = series.flatMap((s) => s.points.filter((p): p is [number, number] => p[1] !== null && Number.isFinite(p[1])));
   if (points.length === 0) return `<figure class="chart"><figcaption>${escape(title)}</figcaption><p class="empty">无数据 No data</p></figure>`;
   const xs = points.map((p) => p[0]);
@@ -32,7 +33,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
       const color = COLORS[i % COLORS.length];
       const path = valid.map((p, k) => `${k === 0 ? 'M' : 'L'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ');
       const dots = valid.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${color}"><title>${escape(s.name)}: ${format(p[1])} @ ${format(p[0])}</title></circle>`).join('');
-      return `<path d="${path}" stroke="${color}" fill="none" stroke-width="2"/>${dots}<text x="${pad.left + 8 + i * 150}" y="16" fill="${color}" class="legend">■ ${escape(s.name)}</text>`;
+      return `<path d="${path}" stroke="${color}" fill="none" stroke-width="2"/>${dots}<text x="${pad.left + 8}" y="${14 + 14 * i}" fill="${color}" class="legend">■ ${escape(s.name)}</text>`;
     })
     .join('');
   const limit = options.limit
