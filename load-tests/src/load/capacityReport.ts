@@ -77,7 +77,9 @@ export function renderCapacityReport(report: CapacityReport): string {
     .map((s) => {
       const cb = s.classbridge;
       const link = escape(s.file.replace(/\.json$/, '.html'));
-      return `<tr><td><a href="${link}">${escape(s.scenario)}</a></td><td>${s.bots}</td><td>${show(cb?.workerUsPerPacket)}</td><td>${show(s.raw?.workerUsPerPacket)}</td><td>${s.overheadRatio === null ? '–' : `${s.overheadRatio}×`}</td><td>${show(cb?.packetsPerSecondPerWorker)}</td><td>${show(cb?.videoStreamsPerWorker)}</td><td>${cb?.saturatedAtBots === null || cb?.saturatedAtBots === undefined ? '未达到 not reached' : `${cb.saturatedAtBots}: ${escape(cb.saturatedBy.join('; '))}`}</td><td>${s.largestStep ? `${s.largestStep.lossPct} % / ${show(s.largestStep.videoDelayP95Ms)} ms${s.largestStep.botsLimited ? ' ⚠' : ''}` : '–'}</td><td>${escape(s.largestStep?.perWorkerCpuCores.join(' / ') ?? '–')}</td><td>${cb?.extrapolated ? '是 yes' : '否 no'}</td></tr>`;
+      const stem = s.file.replace(/\.json$/, '');
+      const setup = `${escape(String(s.params['target'] ?? 'local'))}, ${escape(String(s.params['workers'] ?? 1))} worker(s)`;
+      return `<tr><td><a href="${link}">${escape(stem)}</a><br><span class="note">${escape(s.scenario)} · ${setup}</span></td><td>${s.bots}</td><td>${show(cb?.workerUsPerPacket)}</td><td>${show(s.raw?.workerUsPerPacket)}</td><td>${s.overheadRatio === null ? '–' : `${s.overheadRatio}×`}</td><td>${show(cb?.packetsPerSecondPerWorker)}</td><td>${show(cb?.videoStreamsPerWorker)}</td><td>${cb?.saturatedAtBots === null || cb?.saturatedAtBots === undefined ? '未达到 not reached' : `${cb.saturatedAtBots}: ${escape(cb.saturatedBy.join('; '))}`}</td><td>${s.largestStep ? `${s.largestStep.lossPct} % / ${show(s.largestStep.videoDelayP95Ms)} ms${s.largestStep.botsLimited ? ' ⚠' : ''}` : '–'}</td><td>${escape(s.largestStep?.perWorkerCpuCores.join(' / ') ?? '–')}</td><td>${cb?.extrapolated ? '是 yes' : '否 no'}</td></tr>`;
     })
     .join('');
   const soakRows = report.soak
