@@ -115,6 +115,9 @@ describe('LiveLesson', () => {
     await t.join('room-b', 'classroom');
     await Promise.all([t.live.grantFloor('teacher', 'room-a'), t.live.grantFloor('teacher', 'room-b')]);
     await t.live.revokeFloor('teacher', 'room-a');
+    // The three writes (5 ms each, serialised) land in the background: wait for the last one (a
+    // loaded machine may take a while), then make sure no older write lands after it.
+    for (const deadline = Date.now() + 2_000; JSON.stringify(t.floorInStore()) !== '["room-b"]' && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(t.floorInStore()).toEqual(['room-b']);
 
