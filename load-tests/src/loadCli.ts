@@ -179,7 +179,7 @@ const result: LoadRunResult = {
   report: 'classbridge-load',
   scenario,
   description: plan.description,
-  params: { ...plan.params, seconds, steps, ramp, workers, botProcesses, churn, target: values.url ?? (clusterNodes > 0 ? `loopback cluster of ${clusterNodes} SFU nodes` : 'local'), serverEnv },
+  params: { ...plan.params, seconds, steps, ramp, workers: clusterNodes || workers, botProcesses, churn, target: values.url ?? (clusterNodes > 0 ? `loopback cluster of ${clusterNodes} SFU nodes` : 'local'), serverEnv },
   expected: wanted,
   startedAt,
   finishedAt: new Date().toISOString(),

@@ -15,6 +15,8 @@ export interface ScenarioCapacity {
   description: string;
   params: Record<string, unknown>;
   bots: number;
+  /** Media workers of the ClassBridge server (a cluster: its SFU nodes' workers). */
+  workers: number;
   classbridge: TargetCapacity | null;
   raw: TargetCapacity | null;
   overheadRatio: number | null;
@@ -50,6 +52,7 @@ export function capacityReport(results: Array<{ file: string; result: LoadRunRes
       description: result.description,
       params: result.params,
       bots: result.expected.bots,
+      workers: classbridgeRun?.workers ?? Number(result.params['workers'] ?? 1),
       classbridge: summary.targets.find((target) => target.target === 'classbridge') ?? null,
       raw: summary.targets.find((target) => target.target === 'raw-mediasoup') ?? null,
       overheadRatio: summary.overheadRatio,
@@ -78,7 +81,7 @@ export function renderCapacityReport(report: CapacityReport): string {
       const cb = s.classbridge;
       const link = escape(s.file.replace(/\.json$/, '.html'));
       const stem = s.file.replace(/\.json$/, '');
-      const setup = `${escape(String(s.params['target'] ?? 'local'))}, ${escape(String(s.params['workers'] ?? 1))} worker(s)`;
+      const setup = `${escape(String(s.params['target'] ?? 'local'))}, ${s.workers} worker(s)${s.params['simulcast'] === false ? ', simulcast off' : ''}`;
       return `<tr><td><a href="${link}">${escape(stem)}</a><br><span class="note">${escape(s.scenario)} · ${setup}</span></td><td>${s.bots}</td><td>${show(cb?.workerUsPerPacket)}</td><td>${show(s.raw?.workerUsPerPacket)}</td><td>${s.overheadRatio === null ? '–' : `${s.overheadRatio}×`}</td><td>${show(cb?.packetsPerSecondPerWorker)}</td><td>${show(cb?.videoStreamsPerWorker)}</td><td>${cb?.saturatedAtBots === null || cb?.saturatedAtBots === undefined ? '未达到 not reached' : `${cb.saturatedAtBots}: ${escape(cb.saturatedBy.join('; '))}`}</td><td>${s.largestStep ? `${s.largestStep.lossPct} % / ${show(s.largestStep.videoDelayP95Ms)} ms${s.largestStep.botsLimited ? ' ⚠' : ''}` : '–'}</td><td>${escape(s.largestStep?.perWorkerCpuCores.join(' / ') ?? '–')}</td><td>${cb?.extrapolated ? '是 yes' : '否 no'}</td></tr>`;
     })
     .join('');
