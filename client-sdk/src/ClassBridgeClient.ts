@@ -26,7 +26,8 @@ import { activePairBytesReceived, activePairOutgoingBitrate, inboundStats, outbo
 import { linkQuality, sampleOf } from './linkQuality.js';
 import type { LinkSample } from './linkQuality.js';
 import { MediaPathWatch } from './MediaPathWatch.js';
-import { chooseSpatialLayer, topHeightFrom } from './layerChoice.js';
+import { CLEAR_LINK, chooseSpatialLayer, nextLossState, topHeightFrom } from './layerChoice.js';
+import type { LossState } from './layerChoice.js';
 import type { InboundStats, OutboundStats } from './stats.js';
 
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
@@ -183,8 +184,8 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   readonly #published = new Map<MediaSource, Published>();
   /** Who holds the floor now (from join and floorChanged): picks this client's jitter-buffer profile. */
   #floorHolders: readonly string[] = [];
-  /** Receive loss in the last network sample, %: layer choices made between samples use it. */
-  #lastLossPct = 0;
+  /** Whether the receive link counts as lossy (with hysteresis, from the network samples): layer choices made between samples use it too. */
+  #lossState: LossState = CLEAR_LINK;
   /** Transports with an ICE restart in flight. */
   readonly #restartingIce = new Set<string>();
   /** One publish/unpublish of a source at a time: concurrent calls queue instead of racing. */
@@ -432,7 +433,7 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
     const ratio = typeof devicePixelRatio === 'number' && devicePixelRatio > 0 ? devicePixelRatio : 1;
     // Hidden: the smallest layer keeps the track alive at little cost.
     remote.renderHeight = size === null ? 1 : Math.round(size.height * ratio);
-    this.#adaptLayer(remote, this.#lastLossPct);
+    this.#adaptLayer(remote);
   }
 
   // Floor control (举手 / 发言) and moderation. The server checks every one of these.
@@ -723,12 +724,12 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
         const current = sampleOf(stats, paused);
         const quality = linkQuality(previous, current);
         previous = current;
-        this.#lastLossPct = quality.lossPct;
+        this.#lossState = nextLossState(this.#lossState, quality.lossPct);
         for (const track of stats) {
           const remote = this.#remote.get(track.consumerId);
           if (!remote || remote.kind !== 'video') continue;
           if (track.frameHeight && track.spatialLayer !== null) remote.topHeight = topHeightFrom(track.frameHeight, track.spatialLayer, layersOf(remote.consumer));
-          this.#adaptLayer(remote, quality.lossPct);
+          this.#adaptLayer(remote);
         }
         const send = await this.#sendTransportReady?.catch(() => null);
         const availableOutgoingBitrate = send && !send.closed ? activePairOutgoingBitrate((await send.getStats()) as unknown as Iterable<[string, unknown]>) : null;
@@ -764,11 +765,11 @@ export class ClassBridgeClient extends Emitter<ClientEvents> {
   }
 
   /** Asks for the layer chooseSpatialLayer picks for a received camera, when it differs from the last asked for. */
-  #adaptLayer(remote: Remote, lossPct: number): void {
+  #adaptLayer(remote: Remote): void {
     if (remote.manual || remote.kind !== 'video' || remote.consumer.closed) return;
     const layers = layersOf(remote.consumer);
     if (layers < 2) return;
-    const layer = chooseSpatialLayer({ renderHeight: remote.renderHeight, layers, topHeight: remote.topHeight, lossPct });
+    const layer = chooseSpatialLayer({ renderHeight: remote.renderHeight, layers, topHeight: remote.topHeight, lossy: this.#lossState.lossy });
     if (layer === remote.askedLayer) return;
     remote.askedLayer = layer;
     this.#signaling.request('setConsumerPreferredLayers', { consumerId: remote.consumerId, spatialLayer: layer }).catch(() => {

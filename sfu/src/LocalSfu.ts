@@ -108,6 +108,7 @@ export class LocalSfu extends TypedEmitter<SfuEvents> implements SfuControl {
     }
     peer.transports.set(transport.id, transport);
     transport.observer.on('close', () => peer.transports.delete(transport.id));
+    if (direction === 'recv' && this.#config.minOutgoingBitrate > 0) await transport.setMinOutgoingBitrate(this.#config.minOutgoingBitrate).catch(() => undefined);
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,

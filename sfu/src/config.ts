@@ -23,6 +23,13 @@ export interface SfuConfig {
    * The kernel caps it at net.core.rmem_max / wmem_max.
    */
   socketBufferBytes: number;
+  /**
+   * Floor of the bandwidth estimate towards each receiver (bits/s): the smallest camera layer
+   * (≤ 150 kbit/s) plus audio always fits. Jitter on a rural link reads as congestion to the
+   * estimator, which can fall below the smallest layer and stop video altogether for seconds;
+   * with the floor a classroom keeps the teacher's picture, small and at a low frame rate.
+   */
+  minOutgoingBitrate: number;
   /** Start bitrate estimate for new transports: conservative, rural uplinks are thin. */
   initialAvailableOutgoingBitrate: number;
   logLevel: types.WorkerLogLevel;
@@ -42,6 +49,7 @@ export function defaultSfuConfig(overrides: Partial<SfuConfig> = {}): SfuConfig 
     listenIp: '0.0.0.0',
     rtcPort: 40000,
     socketBufferBytes: DEFAULT_SOCKET_BUFFER_BYTES,
+    minOutgoingBitrate: 150_000,
     initialAvailableOutgoingBitrate: 600_000,
     logLevel: 'warn',
     tapListenIp: '127.0.0.1',

@@ -159,7 +159,7 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
       await sleep(3_000); // the receiver settles to the new link
       relay.resetStats();
       // Sampled in the page ten times a second: the longest stretch without a new decoded frame.
-      const measured = await room.run<{ samples: number; concealed: number; longestStillMs: number; frames: number }>(`
+      const measured = await room.run<{ samples: number; concealed: number; longestStillMs: number; frames: number; layers: string[] }>(`
         const audio = async () => (await client.getReceiveStats()).find((s) => s.kind === 'audio');
         const video = async () => (await client.getReceiveStats()).find((s) => s.kind === 'video' && s.source === 'camera');
         const a0 = await audio();
@@ -167,12 +167,19 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
         const firstFrames = frames;
         let changedAt = Date.now();
         let longestStillMs = 0;
-        const until = Date.now() + 20_000;
+        const started = Date.now();
+        const until = started + 20_000;
+        // Layer changes as the SFU reports them, with when: what a freeze coincided with.
+        const layers = [];
+        let layer = '';
         while (Date.now() < until) {
           await new Promise((resolve) => setTimeout(resolve, 100));
-          const now = (await video())?.framesDecoded ?? 0;
+          const v = await video();
+          const now = v?.framesDecoded ?? 0;
           if (now > frames) { frames = now; changedAt = Date.now(); }
           longestStillMs = Math.max(longestStillMs, Date.now() - changedAt);
+          const current = v ? v.spatialLayer + '/' + v.temporalLayer : '-';
+          if (current !== layer) { layers.push(current + '@' + (Date.now() - started)); layer = current; }
         }
         const a1 = await audio();
         return {
@@ -180,12 +187,13 @@ describe('TURN for strict firewalls, through an impaired rural link (real coturn
           concealed: (a1.concealedSamples - a1.silentConcealedSamples) - (a0.concealedSamples - a0.silentConcealedSamples),
           longestStillMs,
           frames: frames - firstFrames,
+          layers,
         };
       `);
       const link = relay.stats().down;
       const lossPct = (link.dropped.loss / Math.max(1, link.packetsIn)) * 100;
       const concealedPct = (measured.concealed / Math.max(1, measured.samples)) * 100;
-      process.stdout.write(`[turn] 5 % loss + 60 ms jitter: link dropped ${lossPct.toFixed(1)} % down; audio concealed ${concealedPct.toFixed(2)} %; ${measured.frames} frames in 20 s, longest still ${measured.longestStillMs} ms\n`);
+      process.stdout.write(`[turn] 5 % loss + 60 ms jitter: link dropped ${lossPct.toFixed(1)} % down; audio concealed ${concealedPct.toFixed(2)} %; ${measured.frames} frames in 20 s, longest still ${measured.longestStillMs} ms; layers ${measured.layers.join(' ')}\n`);
       expect(lossPct).toBeGreaterThan(3); // the link really lost packets
       expect(measured.samples).toBeGreaterThan(48_000 * 15);
       expect(concealedPct).toBeLessThan(3);
