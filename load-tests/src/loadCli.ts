@@ -172,7 +172,7 @@ for (const start of targets) {
   } finally {
     await target.stop();
   }
-  progress.done(`${target.kind}: done`);
+  progress.say(`${target.kind}: done`);
 }
 
 const result: LoadRunResult = {

@@ -21,21 +21,17 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function port(name: string, fallback: number): number {
+/** A whole number from the environment within 0…max (`what` names it in the error), or the fallback when unset. */
+function integer(name: string, fallback: number, max: number, what: string): number {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535) fail(`${name} must be a port number (0–65535), not ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < 0 || value > max) fail(`${name} must be ${what} (0–${max}), not ${JSON.stringify(text)}`);
   return value;
 }
 
-function bytes(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 256 * 1024 * 1024) fail(`${name} must be a byte count (0–268435456), not ${JSON.stringify(text)}`);
-  return value;
-}
+const port = (name: string, fallback: number) => integer(name, fallback, 65_535, 'a port number');
+const bytes = (name: string, fallback: number) => integer(name, fallback, 256 * 1024 * 1024, 'a byte count');
 
 const redisUrl = process.env['REDIS_URL'] ?? fail('REDIS_URL is required: the SFU node takes its orders over Redis');
 const nodeId = process.env['SFU_NODE_ID'] ?? fail('SFU_NODE_ID is required (unique in the cluster, e.g. county-qinghe-1)');

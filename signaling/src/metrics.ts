@@ -82,13 +82,17 @@ export class Metrics {
         this.set(liveLessons());
       },
     });
+    // One sfu.stats() per scrape serves both gauges below (in a cluster it asks every node): the
+    // registry collects them together, so the second reuses the first's call while it is in flight.
+    let statsInFlight: ReturnType<SfuControl['stats']> | null = null;
+    const sfuStats = () => (statsInFlight ??= sfu.stats().finally(() => (statsInFlight = null)));
     const sfuGauge = new Gauge({
       name: 'classbridge_sfu_objects',
       help: 'mediasoup objects by type (workers, rooms, peers, transports, producers, consumers, node-to-node pipes) and worker restarts.',
       labelNames: ['type'],
       registers: [this.registry],
       async collect() {
-        const { workerCpuSeconds: _cpu, ...objects } = await sfu.stats();
+        const { workerCpuSeconds: _cpu, ...objects } = await sfuStats();
         for (const [type, value] of Object.entries(objects)) this.set({ type }, value);
       },
     });
@@ -98,7 +102,7 @@ export class Metrics {
       help: 'CPU seconds (user + system) the mediasoup workers have used; rate() is cores busy forwarding media. Drops when a worker restarts.',
       registers: [this.registry],
       async collect() {
-        this.set((await sfu.stats()).workerCpuSeconds);
+        this.set((await sfuStats()).workerCpuSeconds);
       },
     });
     void cpuGauge;

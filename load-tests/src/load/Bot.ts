@@ -53,7 +53,7 @@ export class Bot {
   firstPacketMs: number | null = null;
   #signaling: BotSignaling | null = null;
   #device: types.Device | null = null;
-  #sendTransport: types.Transport | null = null;
+  #sendTransport: Promise<types.Transport> | null = null;
   #recvTransport: Promise<types.Transport> | null = null;
   readonly #unpump: Array<() => void> = [];
   readonly #consuming = new Set<string>();
@@ -98,8 +98,7 @@ export class Bot {
     } catch {
       // leaving anyway
     }
-    this.#sendTransport?.close();
-    (await this.#recvTransport?.catch(() => null))?.close();
+    for (const transport of [this.#sendTransport, this.#recvTransport]) (await transport?.catch(() => null))?.close();
     this.#signaling?.close();
   }
 
@@ -124,33 +123,31 @@ export class Bot {
     }
   }
 
-  async #sendTransportOpen(): Promise<types.Transport> {
-    if (this.#sendTransport) return this.#sendTransport;
-    const signaling = this.#signaling!;
-    const options = await signaling.request('createTransport', { direction: 'send' });
-    const transport = this.#device!.createSendTransport(transportOptions(options));
-    transport.on('connect', ({ dtlsParameters }, done, fail) => {
-      signaling.request('connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(() => done(), fail);
+  #sendTransportOpen(): Promise<types.Transport> {
+    this.#sendTransport ??= this.#openTransport('send').then((transport) => {
+      transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+        const source = (appData as { source: LoadSource }).source;
+        this.#signaling!.request('produce', { transportId: transport.id, kind, source, rtpParameters: rtpParameters as never }).then(({ producerId }) => done({ id: producerId }), fail);
+      });
+      return transport;
     });
-    transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
-      const source = (appData as { source: LoadSource }).source;
-      signaling.request('produce', { transportId: transport.id, kind, source, rtpParameters: rtpParameters as never }).then(({ producerId }) => done({ id: producerId }), fail);
-    });
-    this.#sendTransport = transport;
-    return transport;
+    return this.#sendTransport;
   }
 
   #recvTransportOpen(): Promise<types.Transport> {
-    this.#recvTransport ??= (async () => {
-      const signaling = this.#signaling!;
-      const options = await signaling.request('createTransport', { direction: 'recv' });
-      const transport = this.#device!.createRecvTransport(transportOptions(options));
-      transport.on('connect', ({ dtlsParameters }, done, fail) => {
-        signaling.request('connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(() => done(), fail);
-      });
-      return transport;
-    })();
+    this.#recvTransport ??= this.#openTransport('recv');
     return this.#recvTransport;
+  }
+
+  /** A transport the server created for this bot, connected (DTLS) through the server when first used. */
+  async #openTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
+    const signaling = this.#signaling!;
+    const options = transportOptions(await signaling.request('createTransport', { direction }));
+    const transport = direction === 'send' ? this.#device!.createSendTransport(options) : this.#device!.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, done, fail) => {
+      signaling.request('connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(() => done(), fail);
+    });
+    return transport;
   }
 
   async #maybeConsume(producer: ProducerInfo): Promise<void> {

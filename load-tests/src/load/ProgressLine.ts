@@ -27,8 +27,4 @@ export class ProgressLine {
     this.#lastPrinted = Date.now();
     this.out.write(`[load] ${this.#pending}\n`);
   }
-
-  done(line: string): void {
-    this.say(line);
-  }
 }

@@ -1,6 +1,3 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { startRedisServer } from '../harness/redisServer.js';
 import { restClient } from '../harness/restClient.js';
 import { parseMetric, startServerProcess } from '../harness/serverProcess.js';
@@ -8,12 +5,10 @@ import type { ServerProcess } from '../harness/serverProcess.js';
 import { startSfuNode } from '../harness/sfuNode.js';
 import type { SfuNodeProcess } from '../harness/sfuNode.js';
 import { startTcpBalancer } from '../harness/tcpBalancer.js';
-import { lessonIdOf, loadDirectory, tokenRequestOf } from './loadDirectory.js';
-import { cpuSecondsOf, descendants, fdCountOf, rssBytesOf } from './procStats.js';
+import { lessonIdOf, tokenRequestOf } from './loadDirectory.js';
 import type { ScenarioPlan } from './scenarios.js';
-import type { LoadTarget, TargetReading } from './targets.js';
-
-const SFU_OBJECT_TYPES = ['rooms', 'peers', 'transports', 'producers', 'consumers', 'pipes'];
+import { LOAD_SERVER_ENV, classbridgeObjects, processReading, startLessons, writeSeedFile } from './targets.js';
+import type { LoadTarget } from './targets.js';
 
 /**
  * A district cluster on loopback, as `--cluster N` asks: Redis, N SFU nodes (one worker
@@ -22,9 +17,7 @@ const SFU_OBJECT_TYPES = ['rooms', 'peers', 'transports', 'producers', 'consumer
  * node; a node's workers are its media processes.
  */
 export async function startLocalCluster(sfuNodes: number, plan: ScenarioPlan, extraEnv: Record<string, string> = {}): Promise<LoadTarget> {
-  const seedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-load-seed-'));
-  const seedFile = path.join(seedDir, 'directory.json');
-  await fs.writeFile(seedFile, JSON.stringify(loadDirectory(plan, new Date())));
+  const seed = await writeSeedFile(plan);
   const redis = await startRedisServer();
   const nodes: SfuNodeProcess[] = [];
   const signaling: ServerProcess[] = [];
@@ -34,21 +27,17 @@ export async function startLocalCluster(sfuNodes: number, plan: ScenarioPlan, ex
     await Promise.all(signaling.map((server) => server.stop()));
     await Promise.all(nodes.map((node) => node.stop()));
     await redis.stop();
-    await fs.rm(seedDir, { recursive: true, force: true });
+    await seed.remove();
   };
   try {
     for (let i = 0; i < sfuNodes; i++) nodes.push(await startSfuNode({ redisUrl: redis.url, nodeId: `load-sfu-${i + 1}` }));
     const shared = {
-      RECORDING: 'off',
-      CAPTIONS: 'off',
+      ...LOAD_SERVER_ENV,
       NODE_SELECTOR: 'region-least-loaded',
       ADMIN_API_KEY: 'load-cluster-admin-key',
       TOKEN_SECRET: 'load-cluster-token-secret-0123456789abcdef',
-      RATE_LIMIT_BURST: '100000',
-      RATE_LIMIT_PER_SECOND: '100000',
-      MAX_FLOOR_HOLDERS: '16',
       REDIS_URL: redis.url,
-      SEED_FILE: seedFile,
+      SEED_FILE: seed.seedFile,
       ...extraEnv,
     };
     for (let i = 0; i < 2; i++) signaling.push(await startServerProcess({ ...shared, SIGNALING_NODE_ID: `load-signal-${i + 1}` }, { gcPreload: false, readyTimeoutMs: 60_000 }));
@@ -66,35 +55,10 @@ export async function startLocalCluster(sfuNodes: number, plan: ScenarioPlan, ex
       kind: 'classbridge',
       url: balancer.url,
       workers: sfuNodes,
-      async prepare(p) {
-        for (const { index } of p.lessons) {
-          const answer = await rest.api('POST', `/api/lessons/${lessonIdOf(index)}/start`);
-          if (answer.status !== 200) throw new Error(`could not start ${lessonIdOf(index)}: ${answer.status} ${JSON.stringify(answer.body)}`);
-        }
-      },
+      prepare: (p) => startLessons(rest, p),
       tokenFor: (bot) => rest.mintToken(lessonIdOf(bot.lesson), tokenRequestOf(bot)),
-      async read(): Promise<TargetReading> {
-        const metrics = String((await rest.api('GET', '/metrics')).body);
-        const objects: Record<string, number> = {};
-        for (const type of SFU_OBJECT_TYPES) objects[type] = parseMetric(metrics, `classbridge_sfu_objects{type="${type}"}`);
-        // Media: each node's mediasoup workers. Control: the signaling nodes and the SFU nodes' own Node processes.
-        const workerPids = (await Promise.all(nodes.map((node) => descendants(node.process.pid!)))).flat().filter((entry) => entry.command.startsWith('mediasoup-work'));
-        const controlPids = [...signaling.map((server) => server.pid), ...nodes.map((node) => node.process.pid!)];
-        const otherPids = (await Promise.all(signaling.map((server) => descendants(server.pid)))).flat().filter((entry) => !entry.command.startsWith('mediasoup-work'));
-        const sum = async (pids: number[], read: (pid: number) => Promise<number | null>) => (await Promise.all(pids.map(read))).reduce<number>((total, value) => total + (value ?? 0), 0);
-        const workerCpu = await Promise.all(workerPids.map((entry) => cpuSecondsOf(entry.pid)));
-        return {
-          workerCpuSeconds: workerCpu.reduce<number>((total, value) => total + (value ?? 0), 0),
-          perWorkerCpuSeconds: workerCpu.map((value) => value ?? 0),
-          workerRssBytes: await sum(workerPids.map((entry) => entry.pid), rssBytesOf),
-          otherCpuSeconds: await sum(otherPids.map((entry) => entry.pid), cpuSecondsOf),
-          otherRssBytes: await sum(otherPids.map((entry) => entry.pid), rssBytesOf),
-          controlCpuSeconds: await sum(controlPids, cpuSecondsOf),
-          controlRssBytes: await sum(controlPids, rssBytesOf),
-          controlFds: await sum(controlPids, fdCountOf),
-          objects,
-        };
-      },
+      // Control: the signaling nodes and the SFU nodes' own Node processes; media: the nodes' mediasoup workers.
+      read: async () => processReading([...signaling.map((server) => server.pid), ...nodes.map((node) => node.process.pid!)], (await classbridgeObjects(rest)).objects),
       stop,
     };
   } catch (error) {

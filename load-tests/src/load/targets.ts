@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { restClient } from '../harness/restClient.js';
 import type { RestClient } from '../harness/restClient.js';
 import { parseMetric, startServerProcess } from '../harness/serverProcess.js';
-import type { ServerProcess } from '../harness/serverProcess.js';
 import { lessonIdOf, loadDirectory, tokenRequestOf } from './loadDirectory.js';
 import { cpuSecondsOf, descendants, fdCountOf, rssBytesOf } from './procStats.js';
 import type { BotPlan, ScenarioPlan } from './scenarios.js';
@@ -43,7 +42,7 @@ export interface LoadTarget {
 const rawMainPath = fileURLToPath(new URL('./rawServerMain.js', import.meta.url));
 
 /** Generous limits: the run measures media capacity, not the abuse guards (which the tests cover). */
-const LOAD_SERVER_ENV = {
+export const LOAD_SERVER_ENV = {
   RATE_LIMIT_BURST: '100000',
   RATE_LIMIT_PER_SECOND: '100000',
   MAX_FLOOR_HOLDERS: '16',
@@ -51,59 +50,73 @@ const LOAD_SERVER_ENV = {
   LOG_LEVEL: 'warn',
 };
 
-async function localReading(server: ServerProcess, objects: Record<string, number>): Promise<TargetReading> {
-  const below = await descendants(server.pid);
-  const workers = below.filter((entry) => entry.command.startsWith('mediasoup-work')).map((entry) => entry.pid);
-  const others = below.filter((entry) => !entry.command.startsWith('mediasoup-work')).map((entry) => entry.pid);
-  const cpu = await Promise.all(workers.map(cpuSecondsOf));
-  const rss = await Promise.all(workers.map(rssBytesOf));
-  const otherCpu = await Promise.all(others.map(cpuSecondsOf));
-  const otherRss = await Promise.all(others.map(rssBytesOf));
+const isWorker = (entry: { command: string }) => entry.command.startsWith('mediasoup-work');
+const total = (values: Array<number | null>) => values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+
+/**
+ * CPU and memory of local server processes: `control` are the server's own Node processes; their
+ * mediasoup descendants are its workers, any other descendants (caption worker, ffmpeg) the rest.
+ */
+export async function processReading(control: number[], objects: Record<string, number>): Promise<TargetReading> {
+  const below = (await Promise.all(control.map(descendants))).flat().filter((entry) => !control.includes(entry.pid));
+  const workers = below.filter(isWorker).map((entry) => entry.pid);
+  const others = below.filter((entry) => !isWorker(entry)).map((entry) => entry.pid);
+  const workerCpu = await Promise.all(workers.map(cpuSecondsOf));
   return {
-    otherCpuSeconds: otherCpu.reduce<number>((sum, value) => sum + (value ?? 0), 0),
-    otherRssBytes: otherRss.reduce<number>((sum, value) => sum + (value ?? 0), 0),
-    workerCpuSeconds: cpu.reduce<number>((sum, value) => sum + (value ?? 0), 0),
-    perWorkerCpuSeconds: cpu.map((value) => value ?? 0),
-    workerRssBytes: rss.reduce<number>((sum, value) => sum + (value ?? 0), 0),
-    controlCpuSeconds: await cpuSecondsOf(server.pid),
-    controlRssBytes: await rssBytesOf(server.pid),
-    controlFds: await fdCountOf(server.pid),
+    workerCpuSeconds: total(workerCpu),
+    perWorkerCpuSeconds: workerCpu.map((value) => value ?? 0),
+    workerRssBytes: total(await Promise.all(workers.map(rssBytesOf))),
+    otherCpuSeconds: total(await Promise.all(others.map(cpuSecondsOf))),
+    otherRssBytes: total(await Promise.all(others.map(rssBytesOf))),
+    controlCpuSeconds: total(await Promise.all(control.map(cpuSecondsOf))),
+    controlRssBytes: total(await Promise.all(control.map(rssBytesOf))),
+    controlFds: total(await Promise.all(control.map(fdCountOf))),
     objects,
   };
 }
 
 const SFU_OBJECT_TYPES = ['rooms', 'peers', 'transports', 'producers', 'consumers', 'pipes'];
 
-async function classbridgeObjects(rest: RestClient): Promise<{ objects: Record<string, number>; metrics: string }> {
+/** The mediasoup object counts a ClassBridge server's /metrics shows, and the metrics text. */
+export async function classbridgeObjects(rest: RestClient): Promise<{ objects: Record<string, number>; metrics: string }> {
   const metrics = String((await rest.api('GET', '/metrics')).body);
   const objects: Record<string, number> = {};
   for (const type of SFU_OBJECT_TYPES) objects[type] = parseMetric(metrics, `classbridge_sfu_objects{type="${type}"}`);
   return { objects, metrics };
 }
 
+/** Starts the plan's lessons over REST; `hint` says what to do when one is missing. */
+export async function startLessons(rest: RestClient, plan: ScenarioPlan, hint = ''): Promise<void> {
+  for (const { index } of plan.lessons) {
+    const answer = await rest.api('POST', `/api/lessons/${lessonIdOf(index)}/start`);
+    if (answer.status !== 200) throw new Error(`could not start ${lessonIdOf(index)}: ${answer.status} ${JSON.stringify(answer.body)}${hint}`);
+  }
+}
+
+/** The plan's directory in a temporary file, for a server's SEED_FILE. */
+export async function writeSeedFile(plan: ScenarioPlan): Promise<{ seedFile: string; remove(): Promise<void> }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-load-seed-'));
+  const seedFile = path.join(dir, 'directory.json');
+  await fs.writeFile(seedFile, JSON.stringify(loadDirectory(plan, new Date())));
+  return { seedFile, remove: () => fs.rm(dir, { recursive: true, force: true }) };
+}
+
 /** A ClassBridge server this run starts on loopback, seeded with the plan's directory. */
 export async function startLocalClassBridge(workers: number, plan: ScenarioPlan, extraEnv: Record<string, string> = {}): Promise<LoadTarget> {
-  const seedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'classbridge-load-seed-'));
-  const seedFile = path.join(seedDir, 'directory.json');
-  await fs.writeFile(seedFile, JSON.stringify(loadDirectory(plan, new Date())));
-  const server = await startServerProcess({ ...LOAD_SERVER_ENV, SFU_WORKERS: String(workers), SEED_FILE: seedFile, ...extraEnv }, { gcPreload: false, readyTimeoutMs: 60_000 });
+  const seed = await writeSeedFile(plan);
+  const server = await startServerProcess({ ...LOAD_SERVER_ENV, SFU_WORKERS: String(workers), SEED_FILE: seed.seedFile, ...extraEnv }, { gcPreload: false, readyTimeoutMs: 60_000 });
   return {
     kind: 'classbridge',
     url: server.url,
     workers,
-    async prepare(p) {
-      for (const { index } of p.lessons) {
-        const answer = await server.api('POST', `/api/lessons/${lessonIdOf(index)}/start`);
-        if (answer.status !== 200) throw new Error(`could not start ${lessonIdOf(index)}: ${answer.status} ${JSON.stringify(answer.body)}`);
-      }
-    },
+    prepare: (p) => startLessons(server, p),
     tokenFor: (bot) => server.mintToken(lessonIdOf(bot.lesson), tokenRequestOf(bot)),
     async read() {
-      return localReading(server, (await classbridgeObjects(server)).objects);
+      return processReading([server.pid], (await classbridgeObjects(server)).objects);
     },
     async stop() {
       await server.stop();
-      await fs.rm(seedDir, { recursive: true, force: true });
+      await seed.remove();
     },
   };
 }
@@ -121,12 +134,7 @@ export async function remoteClassBridge(url: string, adminKey: string, workers: 
     kind: 'classbridge',
     url,
     workers,
-    async prepare(plan) {
-      for (const { index } of plan.lessons) {
-        const answer = await rest.api('POST', `/api/lessons/${lessonIdOf(index)}/start`);
-        if (answer.status !== 200) throw new Error(`${url} has no lesson ${lessonIdOf(index)} to start (${answer.status}): start that server with SEED_FILE set to what \`npm run load -- --print-directory\` prints`);
-      }
-    },
+    prepare: (plan) => startLessons(rest, plan, ` (${url}: start that server with SEED_FILE set to what \`npm run load -- --print-directory\` prints)`),
     tokenFor: (bot) => rest.mintToken(lessonIdOf(bot.lesson), tokenRequestOf(bot)),
     async read() {
       const { objects, metrics } = await classbridgeObjects(rest);
@@ -165,7 +173,7 @@ export async function startRawMediasoup(workers: number): Promise<LoadTarget> {
     async read() {
       const stats = (await server.api('GET', '/stats')).body as Record<string, number>;
       const { workerPids: _pids, ...objects } = stats;
-      return localReading(server, objects);
+      return processReading([server.pid], objects);
     },
     stop: () => server.stop(),
   };
