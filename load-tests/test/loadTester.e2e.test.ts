@@ -52,4 +52,13 @@ describe('load tester (npm run load), a short smoke run', () => {
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toContain('--scenario is one of classroom, livestream, audio-only, meeting, district');
   }, 30_000);
+
+  it('refuses server settings that are not NAME=value, before starting anything', async () => {
+    const failed = await run(process.execPath, [cliPath, '--scenario', 'classroom', '--server-env', 'echo_guard off'], { timeout: 30_000 }).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toContain('--server-env takes NAME=value (got "echo_guard off")');
+  }, 30_000);
 });
