@@ -99,7 +99,8 @@ describe('lesson leases in a real Redis: one owner per lesson, fenced, lost on a
     } finally {
       await keeper.close();
     }
-  });
+    // Its own waits add up to 2 × ttl held, then up to 3 × ttl for the takeover: past jest's 5 s default.
+  }, 20_000);
 
   it('the embedded server owns every lesson it opens', async () => {
     const local = new LocalLessonLeases();
